@@ -1,0 +1,137 @@
+"""Shared fixtures: a small organisation with two regions and named personas.
+
+rep         sales rep / AR in Shanghai team 1 (East region)
+teammate    solution / SR in the same team
+other_rep   sales rep / AR in Guangzhou team 1 (South region): "rep of another region"
+manager     sales manager of the Shanghai office (manages the SH subtree); office SDT
+region_vp   sales manager of the East region; region SDT
+finance     finance at company level (sees all, manages none)
+executive   executive at company level; company SDT
+admin       superuser
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from openltc.org.models import OrgUnit, RoleAssignment, User
+from openltc.org.roles import DecisionLevel, Role
+
+
+@dataclass
+class Org:
+    hq: OrgUnit
+    east: OrgUnit
+    south: OrgUnit
+    sh: OrgUnit
+    sh_team: OrgUnit
+    gz: OrgUnit
+    gz_team: OrgUnit
+
+
+def make_unit(code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
+    unit = OrgUnit(code=code, name=f"{code} unit", kind=kind, parent=parent)
+    unit.path = unit.compute_path()
+    unit.save()
+    return unit
+
+
+def make_user(
+    username: str, *roles: tuple[str, OrgUnit, int | None], home: OrgUnit | None = None, **extra: Any
+) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.test", password="pw-Secret-123", home_unit=home, **extra
+    )
+    for role, unit, level in roles:
+        RoleAssignment.objects.create(user=user, role=role, org_unit=unit, decision_level=level)
+    return user
+
+
+@pytest.fixture
+def org(db: Any) -> Org:
+    hq = make_unit("HQ", OrgUnit.Kind.COMPANY)
+    east = make_unit("EAST", OrgUnit.Kind.REGION, hq)
+    south = make_unit("SOUTH", OrgUnit.Kind.REGION, hq)
+    sh = make_unit("SH", OrgUnit.Kind.OFFICE, east)
+    gz = make_unit("GZ", OrgUnit.Kind.OFFICE, south)
+    return Org(
+        hq=hq,
+        east=east,
+        south=south,
+        sh=sh,
+        sh_team=make_unit("SH-T1", OrgUnit.Kind.TEAM, sh),
+        gz=gz,
+        gz_team=make_unit("GZ-T1", OrgUnit.Kind.TEAM, gz),
+    )
+
+
+@pytest.fixture
+def rep(org: Org) -> User:
+    return make_user("rep", (Role.SALES_REP, org.sh_team, None), home=org.sh_team)
+
+
+@pytest.fixture
+def teammate(org: Org) -> User:
+    return make_user("teammate", (Role.SOLUTION, org.sh_team, None), home=org.sh_team)
+
+
+@pytest.fixture
+def other_rep(org: Org) -> User:
+    return make_user("other_rep", (Role.SALES_REP, org.gz_team, None), home=org.gz_team)
+
+
+@pytest.fixture
+def manager(org: Org) -> User:
+    return make_user(
+        "manager",
+        (Role.SALES_MANAGER, org.sh, None),
+        (Role.SDT_MEMBER, org.sh, DecisionLevel.OFFICE),
+        home=org.sh,
+    )
+
+
+@pytest.fixture
+def region_vp(org: Org) -> User:
+    return make_user(
+        "region_vp",
+        (Role.SALES_MANAGER, org.east, None),
+        (Role.SDT_MEMBER, org.east, DecisionLevel.REGION),
+        home=org.east,
+    )
+
+
+@pytest.fixture
+def finance(org: Org) -> User:
+    return make_user("finance", (Role.FINANCE, org.hq, None), home=org.hq)
+
+
+@pytest.fixture
+def executive(org: Org) -> User:
+    return make_user(
+        "executive",
+        (Role.EXECUTIVE, org.hq, None),
+        (Role.SDT_MEMBER, org.hq, DecisionLevel.COMPANY),
+        home=org.hq,
+    )
+
+
+@pytest.fixture
+def admin_user(org: Org) -> User:
+    return make_user("admin", home=org.hq, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def api_client_for() -> Any:
+    """Returns a function giving a Django test client authenticated by a fresh API token."""
+    from django.test import Client
+
+    from openltc.org.services import api_token_create
+
+    def _make(user: User) -> Client:
+        _token, secret = api_token_create(user=user, name="tests")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    return _make

@@ -1,0 +1,3 @@
+from openltc.cli import main
+
+main()

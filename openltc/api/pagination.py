@@ -1,0 +1,42 @@
+"""The list convention of the API: ``?page=1&page_size=50`` → ``{"count", "page", "page_size", "pages", "items"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+
+from openltc.core.pagination import paginate
+
+
+class PageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class PageNumber(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int = Field(50, ge=1, le=500)
+
+    class Output(Schema):
+        count: int
+        page: int
+        page_size: int
+        pages: int
+        items: list[Any]
+
+    items_attribute = "items"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+        result = paginate(queryset, page=pagination.page, page_size=pagination.page_size)
+        return {
+            "count": result.count,
+            "page": result.page,
+            "page_size": result.page_size,
+            "pages": result.pages,
+            "items": result.items,
+        }

@@ -1,0 +1,28 @@
+"""The `openltc` command: Django's management commands under one name.
+
+openltc serve     production web server (gunicorn, several workers) plus a task worker
+openltc worker    background task worker (django-tasks database backend)
+openltc demo      load the deterministic demo organisation and data (idempotent)
+openltc <any>     any other management command (migrate, createsuperuser, ...)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openltc.config.settings.local")
+    from django.core.management import execute_from_command_line
+
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        if not args:
+            return
+    execute_from_command_line(["openltc", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+import logging
+
+from openltc.core.request_context import current_request_id
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id() or "-"
+        return True

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from openltc.core.request_context import reset_request_id, set_request_id
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a well-formed one from the proxy) for audit and logs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        token = set_request_id(incoming if _SAFE_ID.match(incoming) else None)
+        try:
+            response = self.get_response(request)
+        finally:
+            from openltc.core.request_context import current_request_id
+
+            request_id = current_request_id()
+            reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class UserPreferencesMiddleware:
+    """Applies the signed-in user's saved language and time zone to the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = getattr(user, "preferred_language", "")
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+            tz_name = getattr(user, "time_zone", "")
+            if tz_name:
+                try:
+                    timezone.activate(zoneinfo.ZoneInfo(tz_name))
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -22,6 +22,9 @@ OPENLTC_APPS = [
     "openltc.core",
     "openltc.org",
     "openltc.api",
+    "openltc.customers",
+    "openltc.leads",
+    "openltc.opportunities",
 ]
 
 INSTALLED_APPS = [

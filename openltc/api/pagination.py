@@ -31,7 +31,7 @@ class PageNumber(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any = None, **params: Any) -> Any:
         result = paginate(queryset, page=pagination.page, page_size=pagination.page_size)
         return {
             "count": result.count,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ def get_for_user(queryset: models.QuerySet[M], *, user: Any, pk: Any, action: st
     record that does not exist, so callers cannot probe for other people's records."""
     try:
         return queryset.restrict(user, action).get(pk=pk)  # type: ignore[attr-defined,no-any-return]
-    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValidationError, ValueError, TypeError):
         raise NotFound(_("Not found.")) from None
 
 
@@ -28,5 +28,5 @@ def lock_for_update(queryset: models.QuerySet[M], *, pk: Any) -> M:
     IMMEDIATE transactions already serialise writers)."""
     try:
         return queryset.select_for_update().get(pk=pk)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValidationError, ValueError, TypeError):
         raise NotFound(_("Not found.")) from None

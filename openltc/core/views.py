@@ -12,20 +12,21 @@ from openltc.core.errors import NotFound
 from openltc.core.mywork import work_for
 from openltc.core.pagination import paginate
 from openltc.core.selectors import get_for_user
+from openltc.core.typing import AuthedHttpRequest
 from openltc.org.selectors import roles_of
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request, "core/home.html", {"work": work_for(request.user), "roles": roles_of(request.user)}
-    )  # type: ignore[arg-type]
+    )
 
 
 @login_required
 @require_GET
-def record_history(request: HttpRequest, app_label: str, model_name: str, pk: str) -> HttpResponse:
+def record_history(request: AuthedHttpRequest, app_label: str, model_name: str, pk: str) -> HttpResponse:
     """The audit trail and field history of any record the user may see."""
     try:
         model = apps.get_model(app_label, model_name)

@@ -77,7 +77,7 @@ def user_scope(user: User | AnonymousUser) -> Scope:
     from openltc.org.selectors import scope_for_user
 
     scope = scope_for_user(user)  # type: ignore[arg-type]
-    user._openltc_scope = scope  # type: ignore[union-attr]
+    user._openltc_scope = scope  # type: ignore[union-attr,attr-defined]
     return scope
 
 

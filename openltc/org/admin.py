@@ -36,7 +36,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "preferred_language", "home_unit"]
     search_fields = ["username", "email", "display_name", "first_name", "last_name"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("OpenLTC"), {"fields": ("display_name", "preferred_language", "time_zone", "home_unit", "phone")}),
     )
     inlines = [RoleAssignmentInline]

@@ -3,14 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
 from openltc.api.pagination import PageNumber
+from openltc.core.typing import AuthedHttpRequest
 from openltc.org import selectors, services
-from openltc.org.models import Country, ProductLine
+from openltc.org.models import Country, ProductLine, User
 
 PREFIX = "/org"
 router = Router(tags=["Organisation"])
@@ -74,7 +74,7 @@ class CodeNameOut(Schema):
     name: str
 
 
-def _me(user: object) -> dict[str, object]:
+def _me(user: User) -> dict[str, object]:
     roles = [
         {
             "role": a.role,
@@ -83,7 +83,7 @@ def _me(user: object) -> dict[str, object]:
             "org_unit": a.org_unit.name,
             "decision_level": a.decision_level,
         }
-        for a in selectors.roles_of(user)  # type: ignore[arg-type]
+        for a in selectors.roles_of(user)
     ]
     return {
         **{
@@ -95,7 +95,7 @@ def _me(user: object) -> dict[str, object]:
 
 
 @router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, summary="The signed-in user and their roles")
-def me_get(request: HttpRequest) -> dict[str, object]:
+def me_get(request: AuthedHttpRequest) -> dict[str, object]:
     return _me(request.user)
 
 
@@ -104,43 +104,43 @@ def me_get(request: HttpRequest) -> dict[str, object]:
     response={200: MeOut, **ERROR_RESPONSES},
     summary="Update language, time zone, display name",
 )
-def me_preferences_update(request: HttpRequest, payload: PreferencesIn) -> dict[str, object]:
-    user = services.user_preferences_update(user=request.user, **payload.dict())  # type: ignore[arg-type]
+def me_preferences_update(request: AuthedHttpRequest, payload: PreferencesIn) -> dict[str, object]:
+    user = services.user_preferences_update(user=request.user, **payload.dict())
     return _me(user)
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERROR_RESPONSES}, summary="My API tokens")
-def token_list(request: HttpRequest) -> object:
-    return list(selectors.tokens_of(request.user))  # type: ignore[arg-type]
+def token_list(request: AuthedHttpRequest) -> object:
+    return list(selectors.tokens_of(request.user))
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERROR_RESPONSES}, summary="Create an API token")
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def token_create(request: AuthedHttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     token, secret = services.api_token_create(
         user=request.user, name=payload.name, expires_at=payload.expires_at
-    )  # type: ignore[arg-type]
+    )
     data = TokenOut.from_orm(token).dict()
-    return 201, {**data, "secret": secret}
+    return Status(201, {**data, "secret": secret})
 
 
 @router.post(
     "/tokens/{token_id}/revoke", response={200: TokenOut, **ERROR_RESPONSES}, summary="Revoke an API token"
 )
-def token_revoke(request: HttpRequest, token_id: UUID) -> object:
-    return services.api_token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+def token_revoke(request: AuthedHttpRequest, token_id: UUID) -> object:
+    return services.api_token_revoke(actor=request.user, token_id=token_id)
 
 
 @router.get("/units", response={200: list[OrgUnitOut], **ERROR_RESPONSES}, summary="Org units I can see")
 @paginate(PageNumber)
-def org_unit_list(request: HttpRequest) -> object:
-    return selectors.units_visible_to(request.user)  # type: ignore[arg-type]
+def org_unit_list(request: AuthedHttpRequest) -> object:
+    return selectors.units_visible_to(request.user)
 
 
 @router.get(
     "/product-lines", response={200: list[CodeNameOut], **ERROR_RESPONSES}, summary="Active product lines"
 )
 @paginate(PageNumber)
-def product_line_list(request: HttpRequest) -> object:
+def product_line_list(request: AuthedHttpRequest) -> object:
     return ProductLine.objects.filter(is_active=True)
 
 
@@ -148,5 +148,5 @@ def product_line_list(request: HttpRequest) -> object:
     "/countries", response={200: list[CodeNameOut], **ERROR_RESPONSES}, summary="Countries and regions"
 )
 @paginate(PageNumber)
-def country_list(request: HttpRequest) -> object:
+def country_list(request: AuthedHttpRequest) -> object:
     return Country.objects.all()

@@ -10,17 +10,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openltc.core.errors import DomainError
+from openltc.core.typing import AuthedHttpRequest
 from openltc.org import selectors, services
 from openltc.org.forms import LanguageForm, PreferencesForm, TokenForm
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedHttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_preferences_update(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.user_preferences_update(user=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -30,7 +31,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "django_language", form.cleaned_data["preferred_language"] or "", samesite="Lax"
             )
             return response
-    return render(request, "org/profile.html", {"form": form, "roles": selectors.roles_of(request.user)})  # type: ignore[arg-type]
+    return render(request, "org/profile.html", {"form": form, "roles": selectors.roles_of(request.user)})
 
 
 @require_POST
@@ -49,7 +50,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.user_preferences_update(
             user=request.user, preferred_language=language, time_zone=request.user.time_zone
-        )  # type: ignore[arg-type,union-attr]
+        )
     translation.activate(language)
     response.set_cookie("django_language", language, samesite="Lax", max_age=365 * 24 * 3600)
     return response
@@ -57,27 +58,27 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_secret = services.api_token_create(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            _token, new_secret = services.api_token_create(user=request.user, **form.cleaned_data)
         except DomainError as exc:
             for field, errors in exc.field_errors.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
             form = TokenForm()
-    tokens = selectors.tokens_of(request.user)  # type: ignore[arg-type]
+    tokens = selectors.tokens_of(request.user)
     return render(request, "org/tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
 
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+def token_revoke(request: AuthedHttpRequest, token_id: str) -> HttpResponse:
     try:
-        services.api_token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+        services.api_token_revoke(actor=request.user, token_id=token_id)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

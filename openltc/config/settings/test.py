@@ -19,7 +19,7 @@ WHITENOISE_USE_FINDERS = True
 LANGUAGE_CODE = "en"
 MEDIA_ROOT = REPO_DIR / "var" / "test-media"
 
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     # In-memory SQLite for unit tests; live-server and browser tests get a shared-cache database.
     DATABASES["default"]["TEST"] = {"NAME": ""}
 LOGGING = {

@@ -1,0 +1,75 @@
+# OpenLTC: `make run` serves the demo, `make test` runs the whole suite. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+VENDOR := openltc/static/vendor
+PYTEST_WORKERS ?= 2
+
+.PHONY: help run test lint bench load prereqs venv frontend translations browser migrate demo clean
+
+help:
+	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test   install test dependencies and run the whole suite (DATABASE_URL selects PostgreSQL)"
+	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check, check --deploy"
+
+prereqs:
+	@if [ -z "$(PYTHON)" ]; then echo "OpenLTC needs Python 3.11 or newer; install it (e.g. apt-get install python3) and retry." >&2; exit 2; fi
+	@command -v npm >/dev/null 2>&1 || { echo "OpenLTC needs npm to install its front-end packages (htmx, ECharts); install Node.js and npm and retry." >&2; exit 2; }
+
+$(BIN)/python: | prereqs
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install the venv module for $(PYTHON) (e.g. apt-get install python3-venv)." >&2; exit 2; }
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$*]"
+	@touch $@
+
+venv: $(VENV)/.installed-test
+
+$(VENDOR)/.installed: package.json package-lock.json | prereqs
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	@touch $@
+
+frontend: $(VENDOR)/.installed
+
+translations: | $(BIN)/python
+	@$(BIN)/python manage.py compiletranslations
+
+# Debian's Chromium for the browser tests (never `playwright install`, which cannot download here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }); \
+	  else echo "Browser tests need /usr/bin/chromium: run 'sudo apt-get install -y chromium fonts-noto-cjk'." >&2; fi; \
+	fi
+
+migrate: $(VENV)/.installed-test
+	$(BIN)/python manage.py migrate --noinput
+
+run: $(VENV)/.installed-test frontend translations migrate
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py demo
+	@echo "Serving OpenLTC on http://$(HOST):$(PORT)/ — sign in with one of the demo logins above."
+	$(BIN)/python -m openltc serve --host "$(HOST)" --port "$(PORT)"
+
+test: $(VENV)/.installed-test frontend translations browser
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy openltc
+	DJANGO_SETTINGS_MODULE=openltc.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=openltc.config.settings.production SECRET_KEY=lint-only-$$(printf 'x%.0s' {1..60}) \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var/staticfiles

@@ -37,6 +37,7 @@ urlpatterns = [
         "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
     path("org/", include("openltc.org.urls")),
+    path("views/", include("openltc.core.saved_views_urls")),
     path("customers/", include("openltc.customers.urls")),
     path("leads/", include("openltc.leads.urls")),
     path("opportunities/", include("openltc.opportunities.urls")),

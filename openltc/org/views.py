@@ -14,6 +14,8 @@ from openltc.core.typing import AuthedHttpRequest
 from openltc.org import selectors, services
 from openltc.org.forms import LanguageForm, PreferencesForm, TokenForm
 
+NEW_TOKEN_SESSION_KEY = "openltc_new_token_secret"
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -60,18 +62,23 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def token_list(request: AuthedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_secret = services.api_token_create(user=request.user, **form.cleaned_data)
+            _token, secret = services.api_token_create(user=request.user, **form.cleaned_data)
         except DomainError as exc:
             for field, errors in exc.field_errors.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            form = TokenForm()
+            # Post/redirect/get: a reload must not create a second token. The secret travels
+            # once through the session and is removed when shown.
+            request.session[NEW_TOKEN_SESSION_KEY] = secret
+            return redirect("org:tokens")
+    new_secret = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
     tokens = selectors.tokens_of(request.user)
-    return render(request, "org/tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
+    response = render(request, "org/tokens.html", {"form": form, "tokens": tokens, "new_secret": new_secret})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

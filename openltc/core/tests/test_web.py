@@ -83,7 +83,9 @@ def test_healthz(client):
 @pytest.mark.django_db
 def test_token_page_shows_secret_once_and_revokes(client, rep):
     client.force_login(rep)
-    created = client.post("/org/profile/tokens/", {"name": "laptop"})
+    created = client.post("/org/profile/tokens/", {"name": "laptop"}, follow=True)
+    assert created.redirect_chain == [("/org/profile/tokens/", 302)]
+    assert created["Cache-Control"] == "no-store"
     secret = created.context["new_secret"]
     assert secret.startswith("oltc_")
     assert secret in created.content.decode()

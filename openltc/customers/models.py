@@ -281,6 +281,9 @@ class Contact(BaseModel, VersionedModel):
         _("phone digits"), max_length=40, blank=True, db_index=True, editable=False
     )
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    normalized_name = models.CharField(
+        _("normalised name"), max_length=120, blank=True, db_index=True, editable=False
+    )
     reports_to = models.ForeignKey(
         "self",
         verbose_name=_("reports to"),

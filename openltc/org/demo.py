@@ -65,6 +65,14 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str, int | None]]]] = [
     ("delivery", "Delivery manager, company", [(Role.DELIVERY_MANAGER, "HQ", None)]),
 ]
 
+PERSON_NAMES = {
+    "admin": "系统管理员 Admin", "ceo": "陈总 Chen Wei", "east.vp": "王磊 Wang Lei", "south.vp": "李娜 Li Na",
+    "sh.manager": "张强 Zhang Qiang", "gz.manager": "刘洋 Liu Yang", "leads.east": "赵敏 Zhao Min",
+    "sh.ar": "孙杰 Sun Jie", "sh.sr": "周婷 Zhou Ting", "sh.fr": "吴刚 Wu Gang", "hz.ar": "郑浩 Zheng Hao",
+    "gz.ar": "黄丽 Huang Li", "gz.sr": "林峰 Lin Feng", "gz.fr": "何静 He Jing", "contracts": "马超 Ma Chao",
+    "finance": "高霞 Gao Xia", "legal": "罗斌 Luo Bin", "delivery": "梁勇 Liang Yong",
+}
+
 HOME_UNITS = {
     "admin": "HQ",
     "ceo": "HQ",
@@ -121,7 +129,7 @@ def build(*, stdout: Any = None) -> None:
         user = User(
             username=username,
             email=f"{username}@demo.openltc.test",
-            display_name=label.split(",")[0] + f" ({username})",
+            display_name=PERSON_NAMES[username],
             home_unit=units[HOME_UNITS[username]],
             is_staff=username == "admin",
             is_superuser=username == "admin",

@@ -40,9 +40,9 @@ class Command(BaseCommand):
             self.print_logins()
 
     def print_logins(self) -> None:
-        from openltc.org.demo import DEMO_USERS
+        from openltc.org.demo import DEMO_USERS, PERSON_NAMES
 
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, label, _roles in DEMO_USERS:
-            self.stdout.write(f"  {username:<14} {label}")
+            self.stdout.write(f"  {username:<12} {PERSON_NAMES[username]:<22} {label}")

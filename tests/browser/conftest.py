@@ -94,8 +94,11 @@ def journey(request: Any, chromium: Any, live_server: Any) -> Iterator[Any]:
     """Yields a function ``journey(viewport_width=1280, locale="en-US") -> Journey``."""
     contexts: list[Any] = []
 
-    def make(viewport_width: int = 1280, locale: str = "en-US") -> Journey:
-        context = chromium.new_context(viewport={"width": viewport_width, "height": 900}, locale=locale)
+    def make(viewport_width: int = 1280, locale: str = "en-US", bypass_csp: bool = False) -> Journey:
+        # bypass_csp only lets a test inject its own checker (axe-core); pages never need it.
+        context = chromium.new_context(
+            viewport={"width": viewport_width, "height": 900}, locale=locale, bypass_csp=bypass_csp
+        )
         context.tracing.start(screenshots=True, snapshots=True)
         contexts.append(context)
         page = context.new_page()

@@ -1,0 +1,296 @@
+"""Reads about leads. Everything starts from ``leads_visible``: the usual org-unit/owner
+visibility, plus the pool (公海): unassigned open leads in the units a rep belongs to (their unit,
+the units below it and the units above it) are visible to that rep so they can claim them."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openltc.core.audit import events_for
+from openltc.core.errors import NotFound
+from openltc.core.mywork import WorkItem
+from openltc.core.visibility import VIEW, user_scope
+from openltc.leads.choices import OPEN_STATUSES, LeadStatus
+from openltc.leads.models import Lead, LeadActivity, LeadCriterionCheck, LeadSettings, NurturingCriterion
+
+
+def pool_paths_for(user: Any) -> list[str]:
+    """The org-unit paths of the units the user belongs to (role assignments and home unit)."""
+    cached: list[str] | None = getattr(user, "_openltc_lead_pool_paths", None)
+    if cached is not None:
+        return cached
+    from openltc.org.models import OrgUnit, RoleAssignment
+
+    unit_ids = set(RoleAssignment.objects.current().filter(user=user).values_list("org_unit_id", flat=True))
+    if getattr(user, "home_unit_id", None):
+        unit_ids.add(user.home_unit_id)
+    paths = sorted(OrgUnit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
+    user._openltc_lead_pool_paths = paths
+    return paths
+
+
+def _pool_q(user: Any) -> Q:
+    condition = Q(pk__in=[])
+    ancestors: set[str] = set()
+    for path in pool_paths_for(user):
+        condition |= Q(org_unit__path__startswith=path)
+        parts = [p for p in path.split("/") if p]
+        ancestors.update("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+    if ancestors:
+        condition |= Q(org_unit__path__in=sorted(ancestors))
+    return Q(owner__isnull=True, status__in=OPEN_STATUSES) & condition
+
+
+def leads_visible(user: Any, action: str = VIEW) -> QuerySet[Lead]:
+    """The leads ``user`` may see (or change, for ``action="change"``)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Lead.objects.none()
+    scope = user_scope(user)
+    if scope.everything:
+        return Lead.objects.all()
+    assert Lead.visibility is not None
+    condition = Lead.visibility.q_for(user, scope, action)
+    if action == VIEW:
+        condition |= _pool_q(user)
+    return Lead.objects.filter(condition)
+
+
+def lead_get_for_user(*, user: Any, pk: Any, action: str = VIEW) -> Lead:
+    """One lead, or NotFound whether it is missing or not visible."""
+    try:
+        return (
+            leads_visible(user, action)
+            .select_related(
+                "org_unit",
+                "owner",
+                "customer",
+                "contact",
+                "product_line",
+                "country",
+                "converted_by",
+                "created_by",
+            )
+            .get(pk=pk)
+        )
+    except (Lead.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFound(_("Not found.")) from None
+
+
+SORTS = {
+    "created": "created_at",
+    "-created": "-created_at",
+    "title": "title",
+    "-title": "-title",
+    "score": "score",
+    "-score": "-score",
+    "value": "estimated_value",
+    "-value": "-estimated_value",
+    "expected": "expected_date",
+    "-expected": "-expected_date",
+    "activity": "last_activity_at",
+    "-activity": "-last_activity_at",
+    "status": "status",
+    "-status": "-status",
+}
+
+
+@dataclass
+class LeadFilters:
+    q: str = ""
+    status: str = ""
+    maturity: str = ""
+    source: str = ""
+    owner: str = ""  # a user id, "me" or "none" (the pool)
+    product_line: str = ""
+    org_unit: str = ""
+    stale: bool = False
+    overdue: bool = False
+    sort: str = "-created"
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> LeadFilters:
+        def flag(name: str) -> bool:
+            return str(data.get(name, "")).lower() in ("1", "true", "on", "yes")
+
+        return cls(
+            q=str(data.get("q", "") or "").strip()[:100],
+            status=str(data.get("status", "") or ""),
+            maturity=str(data.get("maturity", "") or ""),
+            source=str(data.get("source", "") or ""),
+            owner=str(data.get("owner", "") or ""),
+            product_line=str(data.get("product_line", "") or ""),
+            org_unit=str(data.get("org_unit", "") or ""),
+            stale=flag("stale"),
+            overdue=flag("overdue"),
+            sort=str(data.get("sort", "") or "-created"),
+        )
+
+
+def lead_list(*, user: Any, filters: LeadFilters | None = None) -> QuerySet[Lead]:
+    """The visible leads, filtered, searched and sorted, with what a list row shows joined in."""
+    f = filters or LeadFilters()
+    qs = leads_visible(user).select_related("owner", "org_unit", "product_line", "customer", "country")
+    if f.q:
+        qs = qs.filter(
+            Q(title__icontains=f.q)
+            | Q(company_name__icontains=f.q)
+            | Q(customer__name__icontains=f.q)
+            | Q(contact_name__icontains=f.q)
+            | Q(contact_phone__icontains=f.q)
+            | Q(contact_email__icontains=f.q)
+        )
+    if f.status in LeadStatus.values:
+        qs = qs.filter(status=f.status)
+    elif f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if f.maturity:
+        qs = qs.filter(maturity=f.maturity)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.owner == "me":
+        qs = qs.filter(owner=user)
+    elif f.owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif f.owner.isdigit():
+        qs = qs.filter(owner_id=int(f.owner))
+    if f.product_line.isdigit():
+        qs = qs.filter(product_line_id=int(f.product_line))
+    if f.org_unit.isdigit():
+        from openltc.org.models import OrgUnit
+
+        unit = OrgUnit.objects.filter(pk=int(f.org_unit)).first()
+        qs = qs.filter(org_unit__path__startswith=unit.path) if unit else qs.none()
+    if f.stale:
+        qs = qs.filter(pk__in=Lead.objects.stale(LeadSettings.current().stale_after_days).values("pk"))
+    if f.overdue:
+        qs = qs.filter(pk__in=Lead.objects.overdue().values("pk"))
+    return qs.order_by(SORTS.get(f.sort, "-created_at"), "-id")
+
+
+def lead_activities(lead: Lead) -> QuerySet[LeadActivity]:
+    return lead.activities.select_related("created_by").order_by("-occurred_at")
+
+
+@dataclass
+class ChecklistRow:
+    criterion: NurturingCriterion
+    check: LeadCriterionCheck | None
+
+    @property
+    def checked(self) -> bool:
+        return bool(self.check and self.check.checked)
+
+
+def lead_checklist(lead: Lead) -> list[ChecklistRow]:
+    checks = {
+        c.criterion_id: c for c in LeadCriterionCheck.objects.filter(lead=lead).select_related("checked_by")
+    }
+    return [ChecklistRow(c, checks.get(c.pk)) for c in NurturingCriterion.objects.filter(is_active=True)]
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str  # "activity" or "event"
+    item: Any
+
+
+def lead_timeline(lead: Lead, limit: int = 100) -> list[TimelineEntry]:
+    """Activities and audit events of the lead, newest first."""
+    entries = [TimelineEntry(a.occurred_at, "activity", a) for a in lead_activities(lead)[:limit]]
+    entries += [TimelineEntry(e.occurred_at, "event", e) for e in events_for(lead)[:limit]]
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+def lead_find_duplicates(lead: Lead) -> list[dict[str, Any]]:
+    """Customers, contacts and open leads that look like this lead (same e-mail, phone or
+    normalised company name). Used by validation; the hits are stored on the lead."""
+    from openltc.customers.models import Contact, Customer
+    from openltc.customers.normalize import normalize_company_name, normalize_email, phone_digits
+
+    hits: list[dict[str, Any]] = []
+    email = normalize_email(lead.contact_email)
+    digits = phone_digits(lead.contact_phone)
+    name = normalize_company_name(lead.company_name) if lead.company_name else ""
+    if name and lead.customer_id is None:
+        for c in Customer.objects.filter(normalized_name=name, merged_into__isnull=True)[:5]:
+            hits.append({"kind": "customer", "id": str(c.pk), "label": c.name, "match": "company"})
+    contact_q = Q(pk__in=[])
+    if email:
+        contact_q |= Q(email=email)
+    if digits:
+        contact_q |= Q(phone_digits=digits)
+    if email or digits:
+        for p in Contact.objects.filter(contact_q, merged_into__isnull=True).exclude(pk=lead.contact_id)[:5]:
+            match = "email" if email and p.email == email else "phone"
+            hits.append({"kind": "contact", "id": str(p.pk), "label": p.name, "match": match})
+    lead_q = Q(pk__in=[])
+    if email:
+        lead_q |= Q(contact_email__iexact=email)
+    if lead.contact_phone.strip():
+        lead_q |= Q(contact_phone=lead.contact_phone.strip())
+    if lead.company_name.strip():
+        lead_q |= Q(company_name__iexact=lead.company_name.strip())
+    if lead.customer_id:
+        lead_q |= Q(customer_id=lead.customer_id)
+    for other in Lead.objects.open().filter(lead_q).exclude(pk=lead.pk)[:10]:
+        if other.contact_email and email and other.contact_email.lower() == email:
+            match = "email"
+        elif lead.contact_phone.strip() and other.contact_phone == lead.contact_phone.strip():
+            match = "phone"
+        else:
+            match = "company"
+        hits.append({"kind": "lead", "id": str(other.pk), "label": other.title, "match": match})
+    return hits
+
+
+def my_work(user: Any) -> list[WorkItem]:
+    """ "My work" items: new leads awaiting first contact, stale leads, and pool leads to distribute."""
+    from django.urls import reverse
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    url = reverse("leads:list")
+    now = timezone.now()
+    items: list[WorkItem] = []
+    mine = Lead.objects.filter(owner=user)
+    awaiting = mine.open().filter(first_contacted_at__isnull=True).count()
+    if awaiting:
+        overdue = mine.overdue(now).count()
+        items.append(
+            WorkItem(
+                label=_("Leads awaiting first contact"),
+                count=awaiting,
+                url=f"{url}?owner=me&status=open",
+                urgent=bool(overdue),
+            )
+        )
+        if overdue:
+            items.append(
+                WorkItem(
+                    label=_("Leads overdue for first contact"),
+                    count=overdue,
+                    url=f"{url}?owner=me&overdue=1",
+                    urgent=True,
+                )
+            )
+    stale = mine.stale(LeadSettings.current().stale_after_days, now).count()
+    if stale:
+        items.append(
+            WorkItem(label=_("Stale leads (no recent activity)"), count=stale, url=f"{url}?owner=me&stale=1")
+        )
+    scope = user_scope(user)
+    if scope.everything or scope.manage_paths:
+        pool = leads_visible(user, "change").filter(owner__isnull=True, status__in=OPEN_STATUSES).count()
+        if pool:
+            items.append(
+                WorkItem(label=_("Leads to distribute"), count=pool, url=f"{url}?owner=none&status=open")
+            )
+    return items

@@ -17,6 +17,7 @@ help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check, check --deploy"
+	@echo "make bench  on-demand benchmarks; results in docs/performance.md"
 
 prereqs:
 	@if [ -z "$(PYTHON)" ]; then echo "OpenLTC needs Python 3.11 or newer; install it (e.g. apt-get install python3) and retry." >&2; exit 2; fi
@@ -70,6 +71,11 @@ lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
 	DJANGO_SETTINGS_MODULE=openltc.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=openltc.config.settings.production SECRET_KEY=lint-only-$$(printf 'x%.0s' {1..60}) \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# On demand, never part of `make test`: writes docs/performance.md. BENCH_ROWS bounds the data size.
+BENCH_ROWS ?= 100000
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run --rows $(BENCH_ROWS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var/staticfiles

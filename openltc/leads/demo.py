@@ -220,8 +220,8 @@ def scale(n: int, *, stdout: Any = None) -> None:
     if not units:
         return
     reps = list(User.objects.filter(home_unit__in=units, is_active=True).order_by("username"))
-    lines = list(ProductLine.objects.order_by("code")) or [None]
-    countries = list(Country.objects.order_by("code")) or [None]
+    lines: list[Any] = list(ProductLine.objects.order_by("code")) or [None]
+    countries: list[Any] = list(Country.objects.order_by("code")) or [None]
     statuses = [
         LeadStatus.NEW,
         LeadStatus.VALIDATING,

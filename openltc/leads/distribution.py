@@ -36,13 +36,13 @@ def rule_matches(rule: DistributionRule, lead: Lead) -> bool:
         if lead.country_id is None:
             return False
         return lead.country_id in country_ids or (
-            lead.country.market_id is not None and lead.country.market_id in market_ids  # type: ignore[union-attr]
+            lead.country.market_id is not None and lead.country.market_id in market_ids  # type: ignore[union-attr,operator]
         )
     if rule.kind == DistributionKind.PRODUCT_LINE:
         if lead.product_line_id is None:
             return False
         line_ids = {p.pk for p in rule.product_lines.all()}
-        return lead.product_line_id in line_ids or lead.product_line.parent_id in line_ids  # type: ignore[union-attr]
+        return lead.product_line_id in line_ids or lead.product_line.parent_id in line_ids  # type: ignore[union-attr,operator]
     if rule.kind == DistributionKind.EXISTING_CUSTOMER:
         return lead.customer_id is not None and lead.customer.owner_id is not None  # type: ignore[union-attr]
     return rule.kind == DistributionKind.CAPABILITY

@@ -54,13 +54,13 @@ class LeadForm(forms.ModelForm):
         from openltc.customers.models import Contact, Customer
         from openltc.org.selectors import units_visible_to
 
-        self.fields["customer"].queryset = Customer.objects.restrict(user).filter(merged_into__isnull=True)
-        self.fields["contact"].queryset = Contact.objects.restrict(user).filter(merged_into__isnull=True)
+        self.fields["customer"].queryset = Customer.objects.restrict(user).filter(merged_into__isnull=True)  # type: ignore[attr-defined]
+        self.fields["contact"].queryset = Contact.objects.restrict(user).filter(merged_into__isnull=True)  # type: ignore[attr-defined]
         self.fields["customer"].help_text = _("An existing account; leave empty for a new prospect.")
         self.fields["company_name"].help_text = _("For a new prospect: the company's name.")
         if creating:
-            self.fields["org_unit"].queryset = units_visible_to(user)
-            self.fields["owner"].queryset = assignable_users(user)
+            self.fields["org_unit"].queryset = units_visible_to(user)  # type: ignore[attr-defined]
+            self.fields["owner"].queryset = assignable_users(user)  # type: ignore[attr-defined]
             self.fields["owner"].help_text = _("Leave empty to put the lead in the pool (公海).")
             self.fields["org_unit"].required = False
             self.fields["org_unit"].help_text = _("Defaults to your own unit.")
@@ -89,7 +89,7 @@ class LeadPoolForm(forms.Form):
 
 
 class LeadAssignForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("New owner"), queryset=None)  # type: ignore[arg-type]
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("New owner"), queryset=None)  # type: ignore[arg-type]
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -99,7 +99,7 @@ class LeadAssignForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_users(user)
+        self.fields["owner"].queryset = assignable_users(user)  # type: ignore[attr-defined]
 
 
 class LeadActivityForm(forms.ModelForm):
@@ -160,17 +160,17 @@ class LeadFilterForm(forms.Form):
         from openltc.org.models import ProductLine
         from openltc.org.selectors import units_visible_to
 
-        self.fields["owner"].choices = [
+        self.fields["owner"].choices = [  # type: ignore[attr-defined]
             ("", _("Anyone")),
             ("me", _("Me")),
             ("none", _("Nobody (pool)")),
             *[(str(u.pk), str(u)) for u in assignable_users(user)],
         ]
-        self.fields["product_line"].choices = [
+        self.fields["product_line"].choices = [  # type: ignore[attr-defined]
             ("", _("All")),
             *[(str(p.pk), p.name) for p in ProductLine.objects.filter(is_active=True)],
         ]
-        self.fields["org_unit"].choices = [
+        self.fields["org_unit"].choices = [  # type: ignore[attr-defined]
             ("", _("All")),
             *[(str(u.pk), u.name) for u in units_visible_to(user)],
         ]
@@ -181,7 +181,9 @@ class LeadBulkForm(forms.Form):
 
     action = forms.ChoiceField(label=_("Bulk action"), choices=ACTIONS)
     ids = forms.MultipleChoiceField(label=_("Leads"), required=True)
-    owner = forms.ModelChoiceField(label=_("New owner"), queryset=None, required=False)  # type: ignore[arg-type]
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("New owner"), queryset=None, required=False
+    )  # type: ignore[arg-type]
     reason = forms.CharField(label=_("Reason for reassigning"), required=False, max_length=500)
     disqualify_reason = forms.ChoiceField(
         label=_("Disqualify reason"), required=False, choices=[("", "—"), *DisqualifyReason.choices]
@@ -190,7 +192,7 @@ class LeadBulkForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignable_users(user)
-        self.fields["ids"].choices = (
+        self.fields["owner"].queryset = assignable_users(user)  # type: ignore[attr-defined]
+        self.fields["ids"].choices = (  # type: ignore[attr-defined]
             [(v, v) for v in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
         )

@@ -4,7 +4,7 @@ capacity, the nurturing checklist and the SLA settings."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -213,9 +213,9 @@ class Lead(BaseModel, VersionedModel):
         related_name="created_leads",
     )
 
-    objects = LeadQuerySet.as_manager()
+    objects = LeadQuerySet.as_manager()  # type: ignore[misc]
     history = HistoricalRecords()
-    visibility = Visibility(org_unit="org_unit", owners=("owner",))
+    visibility: ClassVar[Visibility | None] = Visibility(org_unit="org_unit", owners=("owner",))
 
     class Meta:
         verbose_name = _("lead")
@@ -322,7 +322,7 @@ class LeadActivity(BaseModel):
         related_name="lead_activities",
     )
 
-    visibility = Visibility(org_unit="lead__org_unit", owners=("lead__owner",))
+    visibility: ClassVar[Visibility | None] = Visibility(org_unit="lead__org_unit", owners=("lead__owner",))
 
     class Meta:
         verbose_name = _("lead activity")

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -68,7 +69,7 @@ def _apply_errors(form: Any, exc: DomainError) -> None:
 
 @login_required
 @require_GET
-def lead_list(request: HttpRequest) -> HttpResponse:
+def lead_list(request: HttpRequest) -> HttpResponseBase:
     filters = selectors.LeadFilters.from_mapping(request.GET)
     qs = selectors.lead_list(user=request.user, filters=filters)
     fmt = export_format(request)
@@ -284,10 +285,10 @@ def lead_action(request: HttpRequest, pk: Any, action: str) -> HttpResponse:
                 note=form.cleaned_data.get("note", ""),
             )
         elif action == workflow.Action.RETURN_TO_POOL:
-            form = forms.LeadPoolForm(request.POST)
-            form.is_valid()
+            pool_form = forms.LeadPoolForm(request.POST)
+            pool_form.is_valid()
             services.lead_return_to_pool(
-                actor=request.user, lead=lead, reason=form.cleaned_data.get("reason", "")
+                actor=request.user, lead=lead, reason=pool_form.cleaned_data.get("reason", "")
             )
         elif action == workflow.Action.CLAIM:
             services.lead_claim(actor=request.user, lead=lead)
@@ -324,7 +325,7 @@ def lead_activity(request: HttpRequest, pk: Any) -> HttpResponse:
     if not form.is_valid():
         error = DomainError(
             " ".join(
-                f"{form.fields[f].label}: {e[0]}" if f in form.fields else e[0]
+                f"{form.fields[f].label}: {e[0]}" if f in form.fields else str(e[0])
                 for f, e in form.errors.items()
             )
         )

@@ -9,8 +9,16 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from openltc.core.visibility import user_scope
-from openltc.leads.choices import DisqualifyReason, LeadSource, LeadStatus, Maturity, StrategicFit
+from openltc.leads.choices import (
+    DisqualifyReason,
+    ElementStatus,
+    LeadSource,
+    LeadStatus,
+    Maturity,
+    StrategicFit,
+)
 from openltc.leads.models import Lead, LeadActivity
+from openltc.leads.scoring import ELEMENT_KEYS
 from openltc.leads.services import ACTIVITY_FIELDS, LEAD_FIELDS
 
 
@@ -58,6 +66,8 @@ class LeadForm(forms.ModelForm):
         self.fields["contact"].queryset = Contact.objects.restrict(user).filter(merged_into__isnull=True)  # type: ignore[attr-defined]
         self.fields["customer"].help_text = _("An existing account; leave empty for a new prospect.")
         self.fields["company_name"].help_text = _("For a new prospect: the company's name.")
+        for key in ELEMENT_KEYS:
+            self.fields[f"{key}_status"].required = False
         if creating:
             self.fields["org_unit"].queryset = units_visible_to(user)  # type: ignore[attr-defined]
             self.fields["owner"].queryset = assignable_users(user)  # type: ignore[attr-defined]
@@ -67,6 +77,13 @@ class LeadForm(forms.ModelForm):
         else:
             del self.fields["org_unit"]
             del self.fields["owner"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for key in ELEMENT_KEYS:
+            if not data.get(f"{key}_status"):
+                data[f"{key}_status"] = ElementStatus.UNCONFIRMED
+        return data
 
 
 class LeadValidateForm(forms.Form):

@@ -169,6 +169,24 @@ def lead_update(*, actor: Any, lead: Lead, data: dict[str, Any], expected_versio
     return locked
 
 
+@transaction.atomic
+def lead_delete(*, actor: Any, lead: Lead) -> None:
+    """Deletes a lead captured by mistake: only while new and without follow-ups; otherwise the
+    lead is disqualified so that its history stays."""
+    locked = lock_lead(lead)
+    _require_permission(locked, actor, Action.EDIT)
+    if locked.status != LeadStatus.NEW or locked.activities.exists():
+        raise TransitionRefused(_("Only new leads without activities can be deleted; disqualify it instead."))
+    record_event(
+        actor=actor,
+        action="lead.deleted",
+        subject=locked,
+        before=snapshot(locked, ["status", *CREATE_FIELDS]),
+    )
+    locked.checks.all().delete()
+    locked.delete()
+
+
 # --- the one place that changes status -----------------------------------------------------------
 
 

@@ -3,6 +3,8 @@
 openltc serve     production web server (gunicorn, several workers) plus a task worker
 openltc worker    background task worker (django-tasks database backend)
 openltc demo      load the deterministic demo organisation and data (idempotent)
+openltc check-integrity   verify cross-record invariants (exit status 1 on violations)
+openltc backup [--output PATH] / openltc restore PATH [--force]   database backup and restore
 openltc <any>     any other management command (migrate, createsuperuser, ...)
 """
 
@@ -10,6 +12,9 @@ from __future__ import annotations
 
 import os
 import sys
+
+# Command names people type, mapped to Django command modules (which cannot contain "-").
+ALIASES = {"check-integrity": "check_integrity"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__)
         if not args:
             return
+    if args:
+        args[0] = ALIASES.get(args[0], args[0])
     execute_from_command_line(["openltc", *args])
 
 

@@ -22,7 +22,7 @@ import re
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
@@ -183,7 +183,7 @@ def date() -> Callable[[Any], datetime.date]:
 
 
 def choice(
-    choices: Sequence[tuple[str, Any]], *, synonyms: dict[str, str] | None = None
+    choices: Sequence[tuple[str, Any]], *, synonyms: Mapping[str, str] | None = None
 ) -> Callable[[Any], str]:
     """A value of ``choices`` given as its code, its English or Chinese label, or a synonym."""
     lookup: dict[str, str] = {}
@@ -207,14 +207,14 @@ def choice(
     return parse
 
 
-def code(pattern: str, message: str) -> Callable[[Any], str]:
+def code(pattern: str, message: str | Promise) -> Callable[[Any], str]:
     """An upper-cased code matching ``pattern`` (ISO currency, country, product line...)."""
     compiled = re.compile(pattern)
 
     def parse(raw: Any) -> str:
         value = _as_text(raw).upper()
         if not compiled.fullmatch(value):
-            raise ImportValueError(message % {"value": value})
+            raise ImportValueError(str(message) % {"value": value})
         return value
 
     return parse
@@ -299,7 +299,8 @@ class Importer:
         return []
 
     def before_batch(self, rows: list[ImportRow]) -> None:
-        """Called with each batch of parsed rows before duplicate checks (to look keys up at once)."""
+        """Called with each batch of valid rows before the duplicate checks, to look keys up in one
+        query; it may add to ``row.errors`` (a value that refers to nothing, say)."""
 
     def duplicate_check(self, cleaned: dict[str, Any]) -> str:
         """A message when the row repeats an existing record (the row is then skipped)."""
@@ -340,7 +341,8 @@ class Importer:
             return
         self.before_batch(good)
         for row in good:
-            row.duplicate = self.duplicate_check(row.values)
+            if not row.errors:  # before_batch may reject rows (an unknown owner, say)
+                row.duplicate = self.duplicate_check(row.values)
 
 
 # --- reading files -----------------------------------------------------------------------------
@@ -800,8 +802,11 @@ def mapping_form_class(importer: type[Importer], job: ImportJob) -> type[forms.F
     return type("MappingForm", (forms.Form,), attrs)
 
 
-def _names(prefix: str) -> dict[str, str]:
-    return {key: f"{prefix}_import_{key}" for key in ("upload", "preview", "status", "errors")}
+def _names(prefix: str, request: HttpRequest | None = None) -> dict[str, str]:
+    """URL names of the import pages; inside a namespaced include they carry the namespace."""
+    match = getattr(request, "resolver_match", None)
+    namespace = f"{match.namespace}:" if match is not None and match.namespace else ""
+    return {key: f"{namespace}{prefix}_import_{key}" for key in ("upload", "preview", "status", "errors")}
 
 
 def _job_or_404(request: HttpRequest, importer: type[Importer], pk: Any) -> ImportJob:
@@ -827,12 +832,12 @@ def upload_view(request: HttpRequest, *, importer: type[Importer], prefix: str) 
         except DomainError as exc:
             form.add_error("file", exc.message)
         else:
-            return redirect(_names(prefix)["preview"], pk=job.pk)
+            return redirect(_names(prefix, request)["preview"], pk=job.pk)
     context = {
         "form": form,
         "importer": importer,
         "fields": importer.fields,
-        "urls": _names(prefix),
+        "urls": _names(prefix, request),
         "jobs": import_jobs_recent(user=request.user, kind=importer.kind),
         "max_bytes": settings.OPENLTC_MAX_UPLOAD_BYTES,
     }
@@ -842,7 +847,7 @@ def upload_view(request: HttpRequest, *, importer: type[Importer], prefix: str) 
 @login_required
 def preview_view(request: HttpRequest, pk: Any, *, importer: type[Importer], prefix: str) -> HttpResponse:
     job = _job_or_404(request, importer, pk)
-    urls = _names(prefix)
+    urls = _names(prefix, request)
     if job.status not in (ImportJob.Status.UPLOADED, ImportJob.Status.PREVIEWED):
         return redirect(urls["status"], pk=job.pk)
     form_class = mapping_form_class(importer, job)
@@ -884,7 +889,7 @@ def status_view(request: HttpRequest, pk: Any, *, importer: type[Importer], pref
     context = {
         "job": job,
         "importer": importer,
-        "urls": _names(prefix),
+        "urls": _names(prefix, request),
         "problems": job.row_errors.all()[:100],
     }
     template = "core/import_progress.html" if htmx_partial(request) else "core/import_status.html"

@@ -1,7 +1,5 @@
 """Leads API: CRUD plus the lifecycle actions, calling the same services as the pages."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 from typing import Any
@@ -296,7 +294,7 @@ def _get(request: HttpRequest, lead_id: UUID) -> Lead:
 
 @router.get("", response={200: list[LeadSummaryOut], **ERROR_RESPONSES}, summary="List leads")
 @paginate(PageNumber)
-def lead_list(request: HttpRequest, filters: LeadListFilters = Query(...)) -> Any:  # noqa: B008
+def lead_list(request: HttpRequest, filters: Query[LeadListFilters]) -> Any:
     return selectors.lead_list(user=request.user, filters=selectors.LeadFilters.from_mapping(filters.dict()))
 
 

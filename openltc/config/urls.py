@@ -41,6 +41,7 @@ urlpatterns = [
     path("customers/", include("openltc.customers.urls")),
     path("leads/", include("openltc.leads.urls")),
     path("opportunities/", include("openltc.opportunities.urls")),
+    path("decisions/", include("openltc.decisions.urls")),
     path("contracts/", include("openltc.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -25,6 +25,7 @@ OPENLTC_APPS = [
     "openltc.customers",
     "openltc.leads",
     "openltc.opportunities",
+    "openltc.decisions",
     "openltc.contracts",
 ]
 

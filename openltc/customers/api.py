@@ -1,7 +1,5 @@
 """Customers API: the same selectors and services as the pages, so the same rules and refusals."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -329,7 +327,7 @@ def customer_list(request: AuthedHttpRequest, filters: Query[CustomerFilters]) -
 
 @router.post("", response={201: CustomerOut, **ERROR_RESPONSES}, summary="Create a customer")
 def customer_create(request: AuthedHttpRequest, payload: CustomerIn) -> Status[Customer]:
-    data = _customer_data(request.user, payload.dict())
+    data = _customer_data(request.user, payload.dict(exclude_unset=True))
     return Status(201, services.customer_create(actor=request.user, data=data))
 
 

@@ -419,6 +419,9 @@ def contact_merge(*, actor: Any, keep: Contact, merge: Contact) -> Contact:
     if kept.reports_to_id == merged.pk:
         kept.reports_to_id = merged.reports_to_id if merged.reports_to_id != kept.pk else None
     filled = _fill_blanks(kept, merged, CONTACT_FILL_FIELDS)
+    if kept.reports_to_id == kept.pk:  # the merged person reported to the kept one
+        kept.reports_to_id = None
+        filled.pop("reports_to", None)
     kept.buying_roles = sorted(set(kept.buying_roles or []) | set(merged.buying_roles or []))
     if merged.is_coach:
         kept.is_coach = True

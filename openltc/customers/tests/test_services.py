@@ -412,3 +412,12 @@ def test_contact_merge_refusals(org, rep):
     with pytest.raises(DomainError, match="Only contacts of the same customer can be merged."):
         services.contact_merge(actor=rep, keep=x, merge=y)
     assert Contact.objects.filter(merged_into__isnull=False).count() == 0
+
+
+def test_contact_merge_when_merged_reports_to_kept(org, rep):
+    customer = make_customer(actor=rep, org_unit=org.sh_team)
+    boss = make_contact(customer=customer, name="Boss")
+    worker = make_contact(customer=customer, name="Worker", reports_to=boss)
+    kept = services.contact_merge(actor=rep, keep=boss, merge=worker)
+    kept.refresh_from_db()
+    assert kept.reports_to is None

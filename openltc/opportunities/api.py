@@ -1,7 +1,5 @@
 """Opportunity endpoints: the same selectors and services as the pages, the same rules and errors."""
 
-from __future__ import annotations
-
 import datetime
 from decimal import Decimal
 from typing import Any

@@ -23,6 +23,7 @@ from openltc.opportunities.models import (
 )
 
 BOARD_COLUMN_LIMIT = 50
+CENT = Decimal("0.01")
 
 
 def stage_settings() -> dict[str, StageSetting]:
@@ -142,12 +143,14 @@ def pipeline_summary(*, user: Any, filters: Mapping[str, Any] | None = None) -> 
     qs = opportunity_list(user=user, filters=filters).order_by()
     rows = qs.values("stage", "currency").annotate(count=Count("pk"), total=Sum("amount"))
     by_stage: dict[str, dict[str, Any]] = {
-        s: {"stage": s, "label": Stage(s).label, "count": 0, "amounts": []} for s in Stage.values
+        s: {"stage": s, "label": str(Stage(s).label), "count": 0, "amounts": []} for s in Stage.values
     }
     for row in rows:
         entry = by_stage[row["stage"]]
         entry["count"] += row["count"]
-        entry["amounts"].append({"currency": row["currency"], "total": row["total"] or Decimal("0")})
+        entry["amounts"].append(
+            {"currency": row["currency"], "total": Decimal(row["total"] or 0).quantize(CENT)}
+        )
     for entry in by_stage.values():
         entry["amounts"].sort(key=lambda a: a["currency"])
     return list(by_stage.values())

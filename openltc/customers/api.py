@@ -340,7 +340,7 @@ def customer_duplicates(request: AuthedHttpRequest, query: Query[DuplicateQuery]
         phone=query.phone,
         exclude_pk=query.exclude_id,
     )
-    visible = list(found.restrict(request.user, VIEW)[:50])
+    visible = list(found.restrict(request.user, VIEW)[:50])  # type: ignore[attr-defined]
     total = found.count()
     return {"items": visible, "hidden_count": max(total - len(visible), 0) if len(visible) < 50 else 0}
 

@@ -4,6 +4,7 @@ satisfaction surveys, plus the small configuration lists admins maintain."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -396,7 +397,7 @@ class Contact(BaseModel, VersionedModel):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         roles = self.buying_roles or []
         if not isinstance(roles, list) or any(r not in BuyingRole.values for r in roles):
             errors["buying_roles"] = _("Unknown buying role.")

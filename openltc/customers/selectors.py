@@ -57,7 +57,7 @@ def customer_list(*, user: Any, filters: dict[str, Any] | None = None) -> QueryS
         contact_match = Q(email__icontains=q)
         if len(digits) >= 4:
             contact_match |= Q(phone_digits__contains=digits)
-        match = (
+        match: Any = (
             Q(name__icontains=q)
             | Q(legal_name__icontains=q)
             | Q(tax_id__icontains=q)
@@ -186,7 +186,7 @@ def customer_find_duplicates(
     """Unmerged customers that look like the same organisation: same normalised name, same tax
     id, or the same e-mail or phone on the customer or one of its contacts. Not narrowed to a
     user: callers restrict the result (``.restrict(user)``) before showing it."""
-    condition = Q(pk__in=[])
+    condition: Any = Q(pk__in=[])
     normalized = normalize_company_name(name or "")
     if normalized:
         condition |= Q(normalized_name=normalized)
@@ -219,7 +219,7 @@ def contact_find_duplicates(
 ) -> QuerySet[Contact]:
     """Unmerged contacts with the same normalised name, e-mail or phone digits (within one
     customer when given)."""
-    condition = Q(pk__in=[])
+    condition: Any = Q(pk__in=[])
     normalized = normalize_person_name(name or "")
     if normalized:
         condition |= Q(normalized_name=normalized)

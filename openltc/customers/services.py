@@ -252,8 +252,8 @@ def _move_links(
     for rel in model._meta.related_objects:
         if rel.many_to_many:
             through = rel.through  # type: ignore[attr-defined]
-            source_name = rel.field.m2m_reverse_field_name()  # type: ignore[union-attr]
-            other_name = rel.field.m2m_field_name()  # type: ignore[union-attr]
+            source_name = rel.field.m2m_reverse_field_name()  # type: ignore[union-attr,attr-defined]
+            other_name = rel.field.m2m_field_name()  # type: ignore[union-attr,attr-defined]
             label = f"{rel.related_model._meta.label}.{rel.field.name}"  # type: ignore[union-attr]
             existing = through._default_manager.filter(**{source_name: keep}).values(other_name)
             rows = through._default_manager.filter(**{source_name: merge})

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -69,7 +70,7 @@ def _contact(request: AuthedHttpRequest, pk: Any, action: str = VIEW) -> Contact
 
 
 @login_required
-def customer_list(request: AuthedHttpRequest) -> HttpResponse:
+def customer_list(request: AuthedHttpRequest) -> HttpResponseBase:
     form = CustomerFilterForm(request.GET or None, user=request.user)
     qs = selectors.customer_list(user=request.user, filters=form.filters() if request.GET else {})
     from openltc.core.exports import export_format, export_response
@@ -120,7 +121,7 @@ def _possible_duplicates(
         phone=data.get("phone"),
         exclude_pk=exclude,
     )
-    return list(qs.restrict(request.user, VIEW)[:10])
+    return list(qs.restrict(request.user, VIEW)[:10])  # type: ignore[attr-defined]
 
 
 @login_required
@@ -403,7 +404,7 @@ def customer_duplicates(request: AuthedHttpRequest) -> HttpResponse:
     hidden = 0
     if form.has_criteria():
         found = selectors.customer_find_duplicates(**form.cleaned_data)
-        matches = list(found.restrict(request.user, VIEW)[:50])
+        matches = list(found.restrict(request.user, VIEW)[:50])  # type: ignore[attr-defined]
         hidden = found.count() - len(matches) if len(matches) < 50 else 0
     context = {
         "form": form,

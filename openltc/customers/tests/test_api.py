@@ -58,7 +58,8 @@ def test_create_and_validation_envelope(api_client_for, org, rep, acme):
     response = post(client, BASE, {"name": "Gamma", "lifecycle_status": "active"})
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["owner_id"] == rep.pk and body["org_unit_id"] == org.sh_team.pk
+    assert body["owner_id"] == rep.pk
+    assert body["org_unit_id"] == org.sh_team.pk
     dup = post(client, BASE, {"name": "Delta", "tax_id": "91310000MA1FL4XX3T"})
     assert dup.status_code == 422
     assert dup.json()["errors"][0]["field"] == "tax_id"

@@ -40,7 +40,8 @@ def test_list_shows_only_visible(client, org, rep, other_rep, acme):
     assert "Acme Shanghai" not in response.text
     client.force_login(rep)
     response = client.get(reverse("customers:list"), {"q": "acme"})
-    assert "Acme Shanghai" in response.text and "Canton Power" not in response.text
+    assert "Acme Shanghai" in response.text
+    assert "Canton Power" not in response.text
 
 
 def test_list_htmx_returns_results_fragment(client, rep, acme):
@@ -72,7 +73,8 @@ def test_list_csv_export_follows_filters_and_visibility(client, org, rep, other_
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "Acme Shanghai" in body
-    assert "Beta" not in body and "Canton Power" not in body
+    assert "Beta" not in body
+    assert "Canton Power" not in body
 
 
 def test_detail_visibility(client, rep, other_rep, manager, acme):
@@ -154,7 +156,8 @@ def test_htmx_contact_create_and_errors(client, rep, acme):
     client.force_login(rep)
     url = reverse("customers:contact_create", args=[acme.pk])
     form = client.get(url, **HX)
-    assert form.status_code == 200 and "<html" not in form.text
+    assert form.status_code == 200
+    assert "<html" not in form.text
     bad = client.post(
         url,
         {
@@ -183,7 +186,8 @@ def test_htmx_contact_create_and_errors(client, rep, acme):
     )
     assert ok.status_code == 200
     assert ok["HX-Retarget"] == "#org-section"
-    assert 'id="org-section"' in ok.text and "Zed" in ok.text
+    assert 'id="org-section"' in ok.text
+    assert "Zed" in ok.text
     assert Contact.objects.get(name="Zed").buying_roles == ["user", "gatekeeper"]
 
 
@@ -204,7 +208,8 @@ def test_stance_quick_edit_from_map(client, rep, acme):
     response = client.post(url, {"stance": -3, "influence": "low", "management_level": "decision"}, **HX)
     assert response.status_code == 200
     contact.refresh_from_db()
-    assert contact.stance == -3 and contact.influence == "low"
+    assert contact.stance == -3
+    assert contact.influence == "low"
     assert AuditEvent.objects.filter(action="contact.updated", subject_id=str(contact.pk)).exists()
 
 

@@ -42,7 +42,7 @@ from django.urls import URLPattern, path
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from openltc.core.audit import record_event
 from openltc.core.errors import DomainError, NotFound
@@ -774,13 +774,13 @@ def save_row_errors(job: ImportJob, importer: type[Importer], rows: list[ImportR
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("File"),
-        help_text=_lazy(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
             "A .csv file (UTF-8 or GB18030) or an .xlsx workbook; the first row holds the headings."
         ),
     )
     mode = forms.ChoiceField(
-        label=_lazy("Rows with errors"),
+        label=gettext_lazy("Rows with errors"),
         choices=ImportJob.Mode.choices,
         initial=ImportJob.Mode.ALL_OR_NOTHING,
         widget=forms.RadioSelect,
@@ -797,7 +797,7 @@ def mapping_form_class(importer: type[Importer], job: ImportJob) -> type[forms.F
         for spec in importer.fields
     }
     attrs["mode"] = forms.ChoiceField(
-        label=_lazy("Rows with errors"), choices=ImportJob.Mode.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Rows with errors"), choices=ImportJob.Mode.choices, widget=forms.RadioSelect
     )
     return type("MappingForm", (forms.Form,), attrs)
 
@@ -905,7 +905,8 @@ def errors_view(request: HttpRequest, pk: Any, *, importer: type[Importer], pref
         Column(_("Kind"), "get_kind_display"),
         Column(_("Message"), "message"),
     ]
-    name = f"{job.original_filename.rsplit('.', 1)[0]}-{_('errors')}"
+    suffix = _("errors")
+    name = f"{job.original_filename.rsplit('.', 1)[0]}-{suffix}"
     return export_response(
         queryset=job.row_errors.order_by("row_number", "id"), columns=columns, filename=name, fmt="csv"
     )

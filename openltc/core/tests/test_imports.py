@@ -90,7 +90,11 @@ class UnitImporter(Importer):
         return len(units)
 
 
-urlpatterns = [*project_urls, path("units/import/", include(import_urls(UnitImporter, prefix="units")))]
+urlpatterns = [
+    *project_urls,
+    path("units/import/", include(import_urls(UnitImporter, prefix="units"))),
+    path("ns/import/", include((import_urls(UnitImporter, prefix="units"), "someapp"))),
+]
 
 HEADER = ["Code", "Name", "Kind", "Budget", "Start date", "E-mail"]
 
@@ -535,3 +539,13 @@ def test_row_errors_are_capped(rep, monkeypatch):
 
     assert job.error_rows == 10
     assert ImportRowError.objects.filter(job=job).count() == 3
+
+
+@pytest.mark.urls(__name__)
+def test_pages_work_inside_a_namespaced_include(client, rep):
+    client.force_login(rep)
+    response = client.post("/ns/import/", {"file": csv_upload(GOOD), "mode": "valid_rows"})
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/ns/import/{job.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert 'href="/ns/import/"' in page

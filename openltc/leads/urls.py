@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from openltc.leads import views
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/", views.lead_board, name="board"),
     path("new/", views.lead_create, name="create"),
     path("bulk/", views.lead_bulk, name="bulk"),
+    path("import/", include("openltc.leads.import_urls")),
     path("<uuid:pk>/", views.lead_detail, name="detail"),
     path("<uuid:pk>/edit/", views.lead_edit, name="edit"),
     path("<uuid:pk>/validate/", views.lead_validate, name="validate"),

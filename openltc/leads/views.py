@@ -84,12 +84,20 @@ def lead_list(request: HttpRequest) -> HttpResponseBase:
         "query": query.urlencode(),
         "bulk_form": forms.LeadBulkForm(user=request.user),
         "can_bulk": services.manages_any(request.user),
+        "import_url": _import_url(),
         "now_overdue": {lead.pk for lead in page.items if lead.is_overdue()},
         **saved_views_context(request, "leads"),
     }
     if htmx_partial(request):
         return render(request, "leads/_table.html", context)
     return render(request, "leads/list.html", context)
+
+
+def _import_url() -> str | None:
+    try:
+        return reverse("leads:leads_import_upload")
+    except NoReverseMatch:
+        return None
 
 
 @login_required

@@ -86,3 +86,13 @@ def test_targets() -> None:
     assert workflow.TRANSITIONS[Action.RETURN_TO_POOL].target == LeadStatus.NEW
     assert workflow.TRANSITIONS[Action.CONVERT].target == LeadStatus.CONVERTED
     assert workflow.TRANSITIONS[Action.DISQUALIFY].target == LeadStatus.DISQUALIFIED
+
+
+def test_refusals_are_translated() -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert workflow.owner_unmet(Lead()) == "请先指定负责人。"
+        assert workflow.state_refusal(Lead(status=LeadStatus.NEW), Action.QUALIFY) == (
+            "线索处于“新建”状态时不能执行“确认合格”。"
+        )

@@ -71,15 +71,9 @@ def test_create(api_client_for, rep):
     assert body["stage"] == "validating"
     assert body["probability"] == 10
     assert body["currency"] == "USD"
-    assert (
-        body["owner_id"] == rep.pk
-    )
-    assert (
-        body["org_unit_id"] == rep.home_unit_id
-    )
-    assert (
-        body["lock_version"] == 1
-    )
+    assert body["owner_id"] == rep.pk
+    assert body["org_unit_id"] == rep.home_unit_id
+    assert body["lock_version"] == 1
 
 
 def test_create_for_an_invisible_customer_is_refused_with_the_envelope(api_client_for, rep, other_rep):

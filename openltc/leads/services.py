@@ -9,15 +9,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from openltc.core.audit import record_event, snapshot
-from openltc.core.errors import DomainError, Forbidden, TransitionRefused
+from openltc.core.errors import DomainError, Forbidden, NotFound, TransitionRefused
 from openltc.core.notifications import notify
-from openltc.core.selectors import lock_for_update
 from openltc.core.services import check_version, model_update, validate
 from openltc.core.visibility import CHANGE, can_access, user_scope
 from openltc.leads import workflow
@@ -80,8 +80,16 @@ def _unknown_fields(data: dict[str, Any], allowed: list[str]) -> None:
 
 
 def lock_lead(lead: Lead | Any) -> Lead:
+    """Fetches and row-locks the lead (only its own row: PostgreSQL cannot lock outer joins)."""
     pk = lead.pk if isinstance(lead, Lead) else lead
-    return lock_for_update(Lead.objects.select_related("org_unit", "owner", "customer"), pk=pk)
+    try:
+        return (
+            Lead.objects.select_related("org_unit", "owner", "customer")
+            .select_for_update(of=("self",))
+            .get(pk=pk)
+        )
+    except (Lead.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFound(_("Not found.")) from None
 
 
 def _require_permission(lead: Lead, actor: Any, action: Action) -> None:

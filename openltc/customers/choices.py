@@ -5,26 +5,27 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LifecycleStatus(models.TextChoices):
     # Known to us, not yet buying: we are working to win a first order.
-    PROSPECT = "prospect", _("Prospect")
+    PROSPECT = "prospect", pgettext_lazy("customer lifecycle", "Prospect")
     # Buying from us now: at least one live opportunity, contract or order.
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("customer lifecycle", "Active")
     # Was a customer, no activity for a long time; may come back.
-    DORMANT = "dormant", _("Dormant")
+    DORMANT = "dormant", pgettext_lazy("customer lifecycle", "Dormant")
     # Went to a competitor or stopped buying for good.
-    LOST = "lost", _("Lost")
+    LOST = "lost", pgettext_lazy("customer lifecycle", "Lost")
 
 
 class CustomerSize(models.TextChoices):
     # Fewer than about 100 staff.
-    SMALL = "small", _("Small")
+    SMALL = "small", pgettext_lazy("company size", "Small")
     # About 100 to 1,000 staff.
-    MEDIUM = "medium", _("Medium")
+    MEDIUM = "medium", pgettext_lazy("company size", "Medium")
     # About 1,000 to 10,000 staff.
-    LARGE = "large", _("Large")
+    LARGE = "large", pgettext_lazy("company size", "Large")
     # Over 10,000 staff, usually a group with subsidiaries.
     ENTERPRISE = "enterprise", _("Very large / group")
 
@@ -86,11 +87,11 @@ class BuyingRole(models.TextChoices):
 
 class Influence(models.TextChoices):
     # Can swing the decision alone.
-    HIGH = "high", _("High")
+    HIGH = "high", pgettext_lazy("influence", "High")
     # Is listened to by the deciders.
-    MEDIUM = "medium", _("Medium")
+    MEDIUM = "medium", pgettext_lazy("influence", "Medium")
     # Little weight in the decision.
-    LOW = "low", _("Low")
+    LOW = "low", pgettext_lazy("influence", "Low")
 
 
 class CoachFunction(models.TextChoices):
@@ -130,9 +131,9 @@ class PlanStatus(models.TextChoices):
 
 class ActionStatus(models.TextChoices):
     # Still to do.
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("action status", "Open")
     # Done.
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("action status", "Done")
     # Will not be done.
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -29,6 +29,8 @@ def _active_users() -> Any:
 
 
 class CustomerForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Customer
         fields = [

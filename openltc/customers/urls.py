@@ -20,6 +20,7 @@ urlpatterns = [
     path("contacts/<uuid:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<uuid:pk>/stance/", views.contact_stance, name="contact_stance"),
     path("relationships/<uuid:pk>/delete/", views.relationship_delete, name="relationship_delete"),
+    path("plans/<uuid:pk>/status/", views.plan_status, name="plan_status"),
     path("plans/<uuid:pk>/actions/new/", views.action_create, name="action_create"),
     path("actions/<uuid:pk>/complete/", views.action_complete, name="action_complete"),
 ]

@@ -24,6 +24,7 @@ from openltc.core.typing import AuthedHttpRequest
 from openltc.core.visibility import CHANGE, VIEW, can_access
 from openltc.customers import selectors, services
 from openltc.customers.charts import org_map_data
+from openltc.customers.choices import PlanStatus
 from openltc.customers.exports import CUSTOMER_COLUMNS
 from openltc.customers.forms import (
     ActionForm,
@@ -165,6 +166,7 @@ def _detail_context(request: AuthedHttpRequest, customer: Customer) -> dict[str,
         "surveys": list(selectors.survey_list(customer=customer)[:20]),
         "subsidiaries": list(customer.subsidiaries.filter(merged_into__isnull=True).only("id", "name")),
         "can_change": can_change,
+        "plan_statuses": PlanStatus.choices,
         "relationship_form": RelationshipForm(customer=customer) if can_change else None,
         "plan_form": PlanForm(customer=customer) if can_change else None,
         "survey_form": SurveyForm() if can_change else None,
@@ -358,6 +360,24 @@ def action_create(request: AuthedHttpRequest, pk: Any) -> HttpResponse:
             messages.success(request, _("The action was added."))
     else:
         messages.error(request, _("The action needs a title."))
+    return redirect(reverse("customers:detail", args=[plan.contact.customer_id]) + "#plans")
+
+
+@login_required
+@require_POST
+def plan_status(request: AuthedHttpRequest, pk: Any) -> HttpResponse:
+    try:
+        plan = selectors.plan_get(user=request.user, pk=pk, action=CHANGE)
+    except NotFound:
+        raise Http404 from None
+    status = request.POST.get("status", "")
+    if status not in PlanStatus.values:
+        messages.error(request, _("Choose a valid status."))
+    else:
+        try:
+            services.relationship_plan_update(actor=request.user, plan=plan, data={"status": status})
+        except DomainError as exc:
+            messages.error(request, exc.message)
     return redirect(reverse("customers:detail", args=[plan.contact.customer_id]) + "#plans")
 
 

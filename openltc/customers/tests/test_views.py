@@ -246,6 +246,9 @@ def test_plan_action_and_survey_forms(client, rep, acme):
     client.post(reverse("customers:action_complete", args=[action.pk]), {"outcome": "ok"})
     action.refresh_from_db()
     assert action.status == "done"
+    client.post(reverse("customers:plan_status", args=[plan.pk]), {"status": "achieved"})
+    plan.refresh_from_db()
+    assert plan.status == "achieved"
     bad = client.post(
         reverse("customers:survey_create", args=[acme.pk]), {"surveyed_on": "2026-02-01", "score": 0}
     )

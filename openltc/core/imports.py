@@ -425,6 +425,19 @@ def _xlsx_rows(workbook: Any) -> Iterator[tuple[int, list[Any]]]:
 
 
 def count_data_rows(job: ImportJob) -> int:
+    """The number of data rows, for progress. Workbooks state their size in their dimension
+    record (trailing blank rows included), which saves reading the sheet twice."""
+    if job.file_format == "xlsx":
+        from openpyxl import load_workbook
+
+        with job.file.open("rb") as handle:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                max_row = workbook.worksheets[0].max_row
+            finally:
+                workbook.close()
+        if max_row:
+            return max(int(max_row) - 1, 0)
     with open_rows(job) as rows:
         return sum(1 for number, _cells in rows if number > 1)
 

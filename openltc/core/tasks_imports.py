@@ -208,6 +208,7 @@ def run_import(job: ImportJob, importer: type[Importer]) -> str:
             counters = run.all_or_nothing()
         else:
             counters = run.valid_rows()
+        counters["total_rows"] = counters["processed_rows"]  # exact now; the workbook size was an estimate
         failed = job.mode == ImportJob.Mode.ALL_OR_NOTHING and counters["error_rows"] > 0
         status = ImportJob.Status.FAILED if failed else ImportJob.Status.DONE
         message = _outcome_message(job, counters)

@@ -390,6 +390,7 @@ def test_xlsx_import_with_typed_cells(rep):
     assert job.file_format == "xlsx"
     job = run(job, rep)
 
+    assert (job.total_rows, job.processed_rows) == (2, 2)
     assert job.status == ImportJob.Status.DONE, problems(job)
     assert set(OrgUnit.objects.filter(code__in=["IM-X1", "12345"]).values_list("name", flat=True)) == {
         "Excel unit",

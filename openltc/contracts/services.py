@@ -8,7 +8,7 @@ lines, milestones) changes only while the current version is a draft.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -92,8 +92,9 @@ def _invalid(field: str, message: str) -> DomainError:
 
 
 def number_prefix(kind: str) -> str:
-    configured = getattr(settings, "OPENLTC_CONTRACT_NUMBER_PREFIXES", None) or {}
-    return str(configured.get(kind) or DEFAULT_PREFIXES.get(kind, "CT"))
+    configured: dict[str, str] = getattr(settings, "OPENLTC_CONTRACT_NUMBER_PREFIXES", None) or {}
+    defaults: dict[str, str] = {str(k): v for k, v in DEFAULT_PREFIXES.items()}
+    return str(configured.get(kind) or defaults.get(kind, "CT"))
 
 
 def _issue_number(kind: str, today: datetime.date) -> str:
@@ -128,7 +129,7 @@ def require_editable_version(version: ContractVersion) -> None:
     """Refuses any content change to a version that is not a draft."""
     if version.status == VersionStatus.DRAFT:
         return
-    messages = {
+    messages: dict[str, str] = {
         VersionStatus.ARCHIVED: _("Version %(number)s is archived; archived content cannot be changed."),
         VersionStatus.SUPERSEDED: _(
             "Version %(number)s was superseded by a newer version and cannot be changed."
@@ -202,8 +203,8 @@ def contract_create(
     *,
     actor: Any,
     data: Mapping[str, Any],
-    lines: list[Mapping[str, Any]] | None = None,
-    milestones: list[Mapping[str, Any]] | None = None,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    milestones: Sequence[Mapping[str, Any]] | None = None,
 ) -> Contract:
     """A new draft contract with version 1. From an opportunity, the customer, currency, title
     and org unit default to the opportunity's; the lineage is kept."""
@@ -316,11 +317,11 @@ def contract_update(
     return locked
 
 
-def _clean_rows(rows: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+def _clean_rows(rows: Sequence[Mapping[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
     return [{k: row.get(k) for k in keys if k in row} for row in rows]
 
 
-def _write_lines(contract: Contract, version: ContractVersion, rows: list[Mapping[str, Any]]) -> None:
+def _write_lines(contract: Contract, version: ContractVersion, rows: Sequence[Mapping[str, Any]]) -> None:
     """Replaces the version's lines, computes amounts and totals, re-splits the milestones."""
     require_editable_version(version)
     built: list[ContractLine] = []
@@ -388,7 +389,7 @@ def _milestone_sum_error(
 
 
 def _write_milestones(
-    contract: Contract, version: ContractVersion, rows: list[Mapping[str, Any]], *, strict: bool
+    contract: Contract, version: ContractVersion, rows: Sequence[Mapping[str, Any]], *, strict: bool
 ) -> None:
     require_editable_version(version)
     cleaned = _clean_rows(rows, MILESTONE_INPUT)
@@ -425,7 +426,7 @@ def _write_milestones(
             fixed_amount=fixed,
             amount=amount,
             trigger_event=row.get("trigger_event") or "",
-            due_days=row.get("due_days") if row.get("due_days") not in (None, "") else 30,
+            due_days=int(row["due_days"]) if row.get("due_days") not in (None, "") else 30,
         )
         try:
             validate(milestone, exclude=["version"])
@@ -473,7 +474,7 @@ def contract_lines_replace(
     *,
     actor: Any,
     contract: Contract,
-    lines: list[Mapping[str, Any]],
+    lines: Sequence[Mapping[str, Any]],
     expected_version: int | None = None,
     version: ContractVersion | None = None,
 ) -> Contract:
@@ -498,7 +499,7 @@ def contract_milestones_replace(
     *,
     actor: Any,
     contract: Contract,
-    milestones: list[Mapping[str, Any]],
+    milestones: Sequence[Mapping[str, Any]],
     expected_version: int | None = None,
     version: ContractVersion | None = None,
 ) -> Contract:
@@ -1019,3 +1020,19 @@ def receivable_trigger_record(
         after={**snapshot(line, ["trigger_date", "planned_due_date"]), "milestone": str(line.milestone)},
     )
     return line
+
+
+@transaction.atomic
+def contract_content_save(
+    *,
+    actor: Any,
+    contract: Contract,
+    data: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    milestones: Sequence[Mapping[str, Any]],
+    expected_version: int | None,
+) -> Contract:
+    """The editor's save: header, lines and milestones together, all or nothing."""
+    contract = contract_update(actor=actor, contract=contract, data=data, expected_version=expected_version)
+    contract = contract_lines_replace(actor=actor, contract=contract, lines=lines)
+    return contract_milestones_replace(actor=actor, contract=contract, milestones=milestones)

@@ -6,4 +6,11 @@ app_name = "contracts"
 
 urlpatterns = [
     path("", views.contract_list, name="list"),
+    path("new/", views.contract_create, name="create"),
+    path("<uuid:pk>/", views.contract_detail, name="detail"),
+    path("<uuid:pk>/edit/", views.contract_edit, name="edit"),
+    path("<uuid:pk>/versions/compare/", views.version_compare, name="compare"),
+    path("<uuid:pk>/countersign/<uuid:step_id>/", views.countersign, name="countersign"),
+    path("<uuid:pk>/plan/<uuid:line_id>/trigger/", views.plan_trigger, name="plan_trigger"),
+    path("<uuid:pk>/<slug:code>/", views.contract_action, name="action"),
 ]

@@ -196,7 +196,8 @@ def _fields(
 def _pair_rows(
     section: str, labels: dict[str, Promise], old: list[dict[str, Any]], new: list[dict[str, Any]], key: str
 ) -> list[RowChange]:
-    """Rows paired first by the same ``key`` value (description or name), then by position."""
+    """Rows paired by the same ``key`` value (description or name); rows without one pair by
+    position. A row whose description changed shows as removed and added."""
     remaining_old = list(old)
     pairs: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
     unmatched_new: list[dict[str, Any]] = []
@@ -208,7 +209,14 @@ def _pair_rows(
             remaining_old.remove(match)
             pairs.append((match, row))
     for row in unmatched_new:
-        match = next((o for o in remaining_old if o.get("position") == row.get("position")), None)
+        match = next(
+            (
+                o
+                for o in remaining_old
+                if o.get("position") == row.get("position") and not (o.get(key) and row.get(key))
+            ),
+            None,
+        )
         if match is not None:
             remaining_old.remove(match)
         pairs.append((match, row))

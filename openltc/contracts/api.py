@@ -1,0 +1,702 @@
+"""Contract endpoints: the same selectors and services as the pages, the same rules and errors."""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.pagination import paginate
+
+from openltc.api.errors import ERROR_RESPONSES
+from openltc.api.pagination import PageNumber
+from openltc.contracts import selectors, services
+from openltc.contracts.choices import SealKind
+from openltc.contracts.models import (
+    Contract,
+    ContractReceiptCheck,
+    ContractReviewOpinion,
+    ContractVersion,
+    CountersignStep,
+)
+from openltc.contracts.versions import version_content, versions_diff
+from openltc.core.errors import DomainError
+
+PREFIX = "/contracts"
+router = Router(tags=["Contracts"])
+
+
+# --- schemas ------------------------------------------------------------------------------------
+
+
+class LineOut(Schema):
+    position: int
+    kind: str
+    description: str
+    product_line_id: int | None
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    tax_rate: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    gross_amount: Decimal
+
+
+class MilestoneOut(Schema):
+    position: int
+    kind: str
+    name: str
+    percentage: Decimal | None
+    fixed_amount: Decimal | None
+    amount: Decimal
+    trigger_event: str
+    due_days: int
+    trigger_date: datetime.date | None
+    planned_due_date: datetime.date | None
+
+    @staticmethod
+    def resolve_trigger_date(obj: Any) -> datetime.date | None:
+        plan = getattr(obj, "plan_line", None)
+        return plan.trigger_date if plan else None
+
+    @staticmethod
+    def resolve_planned_due_date(obj: Any) -> datetime.date | None:
+        plan = getattr(obj, "plan_line", None)
+        return plan.planned_due_date if plan else None
+
+
+class ContractOut(Schema):
+    id: UUID
+    number: str
+    title: str
+    kind: str
+    parent_id: UUID | None
+    opportunity_id: UUID | None
+    customer_id: UUID
+    customer_name: str
+    signing_entity: str
+    currency: str
+    org_unit_id: int
+    owner_id: int
+    contract_manager_id: int | None
+    delivery_obligations: str
+    warranty_months: int | None
+    warranty_terms: str
+    governing_terms: str
+    margin_percent: Decimal | None
+    status: str
+    status_label: str
+    current_version: int | None
+    total_net: Decimal
+    total_tax: Decimal
+    total_gross: Decimal
+    signed_on: datetime.date | None
+    withdrawal_reason: str
+    lock_version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_customer_name(obj: Contract) -> str:
+        return obj.customer.name
+
+    @staticmethod
+    def resolve_status_label(obj: Contract) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_current_version(obj: Contract) -> int | None:
+        return obj.current_version.number if obj.current_version else None
+
+
+class ContractDetailOut(ContractOut):
+    lines: list[LineOut]
+    milestones: list[MilestoneOut]
+
+    @staticmethod
+    def resolve_lines(obj: Contract) -> list[Any]:
+        return list(obj.current_version.lines.all()) if obj.current_version else []
+
+    @staticmethod
+    def resolve_milestones(obj: Contract) -> list[Any]:
+        return list(obj.current_version.milestones.select_related("plan_line")) if obj.current_version else []
+
+
+class ContractFilters(Schema):
+    q: str | None = Field(None, description="Number, title or customer name contains")
+    status: str | None = Field(None, description="A status code, or 'active'")
+    owner: str | None = Field(None, description="'me' or a user id")
+    org_unit: int | None = Field(None, description="Org unit id; its subtree is included")
+    kind: str | None = None
+    customer: UUID | None = None
+
+
+class LineIn(Schema):
+    kind: str = "product"
+    description: str = Field(..., min_length=1, max_length=300)
+    product_line_id: int | None = None
+    quantity: Decimal = Field(..., gt=0, max_digits=18, decimal_places=4)
+    unit: str = Field("", max_length=20)
+    unit_price: Decimal = Field(..., ge=0, max_digits=18, decimal_places=2)
+    tax_rate: Decimal = Field(Decimal("13"), ge=0, le=100, max_digits=5, decimal_places=2)
+
+
+class MilestoneIn(Schema):
+    kind: str
+    name: str = Field("", max_length=200)
+    percentage: Decimal | None = Field(None, ge=0, le=100, max_digits=7, decimal_places=4)
+    fixed_amount: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2)
+    trigger_event: str
+    due_days: int = Field(30, ge=0, le=3650)
+
+
+class ContractCreateIn(Schema):
+    kind: str = "standard"
+    opportunity_id: UUID | None = Field(None, description="Draft from this opportunity (lineage kept)")
+    parent_id: UUID | None = Field(None, description="The frame contract of a purchase order")
+    customer_id: UUID | None = Field(None, description="Defaults to the opportunity's or frame's customer")
+    title: str = Field("", max_length=200)
+    signing_entity: str = Field(..., min_length=1, max_length=200)
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    org_unit_id: int | None = Field(
+        None, description="Defaults to the opportunity's unit or the caller's home unit"
+    )
+    owner_id: int | None = Field(None, description="Defaults to the caller")
+    contract_manager_id: int | None = None
+    delivery_obligations: str = ""
+    warranty_months: int | None = Field(None, ge=0, le=240)
+    warranty_terms: str = ""
+    governing_terms: str = ""
+    margin_percent: Decimal | None = Field(None, ge=-100, le=100, max_digits=5, decimal_places=2)
+    lines: list[LineIn] = []
+    milestones: list[MilestoneIn] = []
+
+
+class ContractUpdateIn(Schema):
+    lock_version: int = Field(..., description="The version you read; a stale version gives 409")
+    title: str | None = Field(None, min_length=1, max_length=200)
+    signing_entity: str | None = Field(None, min_length=1, max_length=200)
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    contract_manager_id: int | None = None
+    delivery_obligations: str | None = None
+    warranty_months: int | None = Field(None, ge=0, le=240)
+    warranty_terms: str | None = None
+    governing_terms: str | None = None
+    margin_percent: Decimal | None = Field(None, ge=-100, le=100, max_digits=5, decimal_places=2)
+
+
+class LinesIn(Schema):
+    lock_version: int | None = None
+    lines: list[LineIn]
+
+
+class MilestonesIn(Schema):
+    lock_version: int | None = None
+    milestones: list[MilestoneIn]
+
+
+class VersionIn(Schema):
+    lock_version: int | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=2000)
+    lock_version: int | None = None
+
+
+class OpinionIn(Schema):
+    function: str
+    verdict: str
+    reasons: str = ""
+    conditions: str = ""
+
+
+class OpinionOut(Schema):
+    id: UUID
+    version: int
+    function: str
+    verdict: str
+    reviewer_id: int
+    reasons: str
+    conditions: str
+    given_at: datetime.datetime
+
+    @staticmethod
+    def resolve_version(obj: ContractReviewOpinion) -> int:
+        return obj.version.number
+
+
+class CountersignIn(Schema):
+    comment: str = Field("", max_length=2000)
+
+
+class CountersignStepOut(Schema):
+    id: UUID
+    department_name: str
+    role: str
+    sequence: int
+    status: str
+    signed_by_id: int | None
+    signed_at: datetime.datetime | None
+    comment: str
+
+
+class SealRequestIn(Schema):
+    signatory_id: int
+    seal_kind: str = SealKind.CONTRACT_SEAL
+    copies: int = Field(2, ge=1, le=20)
+    lock_version: int | None = None
+
+
+class SealRecordIn(Schema):
+    signed_on: datetime.date
+    seal_reference: str = Field("", max_length=100)
+    lock_version: int | None = None
+
+
+class ReceiptCheckIn(Schema):
+    received_amount: Decimal = Field(..., max_digits=18, decimal_places=2)
+    received_currency: str = Field(..., min_length=3, max_length=3)
+    milestones_match: bool
+    obligations_match: bool
+    notes: str = ""
+
+
+class ReceiptCheckOut(Schema):
+    id: UUID
+    version: int
+    checker_id: int
+    checked_at: datetime.datetime
+    received_amount: Decimal
+    received_currency: str
+    milestones_match: bool
+    obligations_match: bool
+    result: str
+    mismatches: list[str]
+    notes: str
+
+    @staticmethod
+    def resolve_version(obj: ContractReceiptCheck) -> int:
+        return obj.version.number
+
+
+class VersionOut(Schema):
+    number: int
+    status: str
+    reason: str
+    total_net: Decimal
+    total_tax: Decimal
+    total_gross: Decimal
+    frozen_at: datetime.datetime | None
+    created_at: datetime.datetime
+
+
+class FieldChangeOut(Schema):
+    field: str
+    label: str
+    before: Any = None
+    after: Any = None
+
+
+class RowChangeOut(Schema):
+    change: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    fields: list[FieldChangeOut]
+
+
+class DiffOut(Schema):
+    a: int
+    b: int
+    has_changes: bool
+    header: list[FieldChangeOut]
+    lines: list[RowChangeOut]
+    milestones: list[RowChangeOut]
+    totals: list[FieldChangeOut]
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> DomainError:
+    return DomainError(message, field_errors={field: [message]})
+
+
+def _user(user_id: int | None, field: str) -> Any:
+    from openltc.org.models import User
+
+    if user_id is None:
+        return None
+    found = User.objects.filter(pk=user_id, is_active=True).first()
+    if found is None:
+        raise _invalid(field, _("Choose an active person."))
+    return found
+
+
+def _lines(rows: list[LineIn]) -> list[dict[str, Any]]:
+    from openltc.org.models import ProductLine
+
+    out = []
+    for row in rows:
+        data = row.dict()
+        product_line_id = data.pop("product_line_id")
+        data["product_line"] = None
+        if product_line_id is not None:
+            data["product_line"] = ProductLine.objects.filter(pk=product_line_id, is_active=True).first()
+            if data["product_line"] is None:
+                raise _invalid("lines", _("Choose active product lines."))
+        out.append(data)
+    return out
+
+
+def _milestones(rows: list[MilestoneIn]) -> list[dict[str, Any]]:
+    return [row.dict() for row in rows]
+
+
+def _get(request: HttpRequest, contract_id: UUID, action: str = "view") -> Contract:
+    return selectors.contract_get(user=request.user, pk=contract_id, action=action)
+
+
+# --- endpoints ----------------------------------------------------------------------------------
+
+
+@router.get("", response={200: list[ContractOut], **ERROR_RESPONSES}, summary="List contracts")
+@paginate(PageNumber)
+def contract_list(request: HttpRequest, filters: Query[ContractFilters]) -> Any:
+    raw = filters.dict(exclude_none=True)
+    return selectors.contract_list(user=request.user, filters=raw).select_related("current_version")
+
+
+@router.get("/{contract_id}", response={200: ContractDetailOut, **ERROR_RESPONSES}, summary="One contract")
+def contract_get(request: HttpRequest, contract_id: UUID) -> Any:
+    return _get(request, contract_id)
+
+
+@router.post("", response={201: ContractDetailOut, **ERROR_RESPONSES}, summary="Create a draft contract")
+def contract_create(request: HttpRequest, payload: ContractCreateIn) -> Any:
+    from openltc.customers.models import Customer
+    from openltc.opportunities.models import Opportunity
+    from openltc.org.models import OrgUnit
+
+    user: Any = request.user
+    raw = payload.dict()
+    data: dict[str, Any] = {
+        k: raw[k]
+        for k in (
+            "kind",
+            "title",
+            "signing_entity",
+            "currency",
+            "delivery_obligations",
+            "warranty_months",
+            "warranty_terms",
+            "governing_terms",
+            "margin_percent",
+        )
+    }
+    if payload.opportunity_id:
+        data["opportunity"] = Opportunity.objects.restrict(user).filter(pk=payload.opportunity_id).first()
+        if data["opportunity"] is None:
+            raise _invalid("opportunity_id", _("Choose an opportunity you work on."))
+    if payload.parent_id:
+        data["parent"] = Contract.objects.restrict(user).filter(pk=payload.parent_id).first()
+        if data["parent"] is None:
+            raise _invalid("parent_id", _("Choose a frame contract you can see."))
+    customer_id = payload.customer_id or getattr(data.get("parent"), "customer_id", None)
+    if customer_id:
+        data["customer"] = Customer.objects.filter(pk=customer_id).first()
+    if payload.org_unit_id:
+        data["org_unit"] = OrgUnit.objects.filter(pk=payload.org_unit_id, is_active=True).first()
+        if data["org_unit"] is None:
+            raise _invalid("org_unit_id", _("Choose an active org unit."))
+    data["owner"] = _user(payload.owner_id, "owner_id")
+    data["contract_manager"] = _user(payload.contract_manager_id, "contract_manager_id")
+    contract = services.contract_create(
+        actor=user, data=data, lines=_lines(payload.lines), milestones=_milestones(payload.milestones)
+    )
+    return 201, _get(request, contract.pk)
+
+
+@router.patch(
+    "/{contract_id}",
+    response={200: ContractDetailOut, **ERROR_RESPONSES},
+    summary="Update the header of a draft contract (optimistic lock: send lock_version)",
+)
+def contract_update(request: HttpRequest, contract_id: UUID, payload: ContractUpdateIn) -> Any:
+    contract = _get(request, contract_id)
+    raw = payload.dict(exclude_unset=True)
+    version = raw.pop("lock_version")
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "contract_manager_id":
+            data["contract_manager"] = _user(value, key)
+        elif value is None and key in ("title", "signing_entity", "currency"):
+            raise _invalid(key, _("This field cannot be empty."))
+        else:
+            data[key] = value
+    services.contract_update(actor=request.user, contract=contract, data=data, expected_version=version)
+    return _get(request, contract_id)
+
+
+@router.put(
+    "/{contract_id}/lines",
+    response={200: ContractDetailOut, **ERROR_RESPONSES},
+    summary="Replace the lines of the draft version (totals and milestone amounts follow)",
+)
+def contract_lines_replace(request: HttpRequest, contract_id: UUID, payload: LinesIn) -> Any:
+    contract = _get(request, contract_id)
+    services.contract_lines_replace(
+        actor=request.user,
+        contract=contract,
+        lines=_lines(payload.lines),
+        expected_version=payload.lock_version,
+    )
+    return _get(request, contract_id)
+
+
+@router.put(
+    "/{contract_id}/milestones",
+    response={200: ContractDetailOut, **ERROR_RESPONSES},
+    summary="Replace the payment milestones (must add up to the total exactly)",
+)
+def contract_milestones_replace(request: HttpRequest, contract_id: UUID, payload: MilestonesIn) -> Any:
+    contract = _get(request, contract_id)
+    services.contract_milestones_replace(
+        actor=request.user,
+        contract=contract,
+        milestones=_milestones(payload.milestones),
+        expected_version=payload.lock_version,
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/submit",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Submit for contract review",
+)
+def contract_submit(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+    services.contract_submit(
+        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/rework",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Return for rework (a new draft version is made)",
+)
+def contract_rework(request: HttpRequest, contract_id: UUID, payload: ReasonIn) -> Any:
+    services.contract_return_for_rework(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        reason=payload.reason,
+        expected_version=payload.lock_version,
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/opinions",
+    response={201: OpinionOut, **ERROR_RESPONSES},
+    summary="Give a contract review opinion (legal, finance, delivery or credit)",
+)
+def contract_opinion(request: HttpRequest, contract_id: UUID, payload: OpinionIn) -> Any:
+    opinion = services.review_opinion_give(
+        actor=request.user, contract=_get(request, contract_id), **payload.dict()
+    )
+    return 201, opinion
+
+
+@router.post(
+    "/{contract_id}/complete-review",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Complete the review; the contract awaits the ATC decision",
+)
+def contract_complete_review(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+    services.contract_complete_review(
+        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/countersign",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Start the countersign (needs an approved ATC decision)",
+)
+def contract_start_countersign(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+    services.contract_start_countersign(
+        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    )
+    return _get(request, contract_id)
+
+
+@router.get(
+    "/{contract_id}/countersign/steps",
+    response={200: list[CountersignStepOut], **ERROR_RESPONSES},
+    summary="Countersign steps of the current version",
+)
+def countersign_steps(request: HttpRequest, contract_id: UUID) -> Any:
+    contract = _get(request, contract_id)
+    return list(CountersignStep.objects.filter(version_id=contract.current_version_id))
+
+
+@router.post(
+    "/{contract_id}/countersign/{step_id}/sign-off",
+    response={200: CountersignStepOut, **ERROR_RESPONSES},
+    summary="Sign off one department's countersign step",
+)
+def countersign_sign_off(
+    request: HttpRequest, contract_id: UUID, step_id: UUID, payload: CountersignIn
+) -> Any:
+    return services.countersign_sign_off(
+        actor=request.user, contract=_get(request, contract_id), step_id=step_id, comment=payload.comment
+    )
+
+
+@router.post(
+    "/{contract_id}/seal-request",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Request the seal with the authorised signatory",
+)
+def contract_request_seal(request: HttpRequest, contract_id: UUID, payload: SealRequestIn) -> Any:
+    services.contract_request_seal(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        signatory=_user(payload.signatory_id, "signatory_id"),
+        seal_kind=payload.seal_kind,
+        copies=payload.copies,
+        expected_version=payload.lock_version,
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/seal", response={200: ContractOut, **ERROR_RESPONSES}, summary="Record signature and seal"
+)
+def contract_record_seal(request: HttpRequest, contract_id: UUID, payload: SealRecordIn) -> Any:
+    services.contract_record_seal(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        signed_on=payload.signed_on,
+        seal_reference=payload.seal_reference,
+        expected_version=payload.lock_version,
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/archive",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Archive the signed original (multipart: scan file and metadata)",
+)
+def contract_archive(
+    request: HttpRequest,
+    contract_id: UUID,
+    scan: File[UploadedFile],
+    archive_number: Form[str],
+    original_location: Form[str],
+    page_count: Form[int | None] = None,
+    notes: Form[str] = "",
+) -> Any:
+    services.contract_archive(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        scan=scan,
+        archive_number=archive_number,
+        original_location=original_location,
+        page_count=page_count,
+        notes=notes,
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/receipt-checks",
+    response={201: ReceiptCheckOut, **ERROR_RESPONSES},
+    summary="Record the receive-and-confirm check (接收和确认合同/PO)",
+)
+def contract_confirm_receipt(request: HttpRequest, contract_id: UUID, payload: ReceiptCheckIn) -> Any:
+    check = services.contract_confirm_receipt(
+        actor=request.user, contract=_get(request, contract_id), **payload.dict()
+    )
+    return 201, check
+
+
+@router.post(
+    "/{contract_id}/execute",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Start execution (needs a passed receipt check)",
+)
+def contract_execute(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+    services.contract_start_execution(
+        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    )
+    return _get(request, contract_id)
+
+
+@router.post(
+    "/{contract_id}/withdraw",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Withdraw before signature, with the reason",
+)
+def contract_withdraw(request: HttpRequest, contract_id: UUID, payload: ReasonIn) -> Any:
+    services.contract_withdraw(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        reason=payload.reason,
+        expected_version=payload.lock_version,
+    )
+    return _get(request, contract_id)
+
+
+@router.get(
+    "/{contract_id}/versions",
+    response={200: list[VersionOut], **ERROR_RESPONSES},
+    summary="The contract's versions",
+)
+def version_list(request: HttpRequest, contract_id: UUID) -> Any:
+    return list(selectors.version_list(contract=_get(request, contract_id)))
+
+
+@router.get(
+    "/{contract_id}/diff",
+    response={200: DiffOut, **ERROR_RESPONSES},
+    summary="Compare two versions field by field and line by line",
+)
+def version_diff(request: HttpRequest, contract_id: UUID, a: int, b: int) -> Any:
+    contract = _get(request, contract_id)
+    first: ContractVersion = selectors.version_get(contract=contract, number=a)
+    second: ContractVersion = selectors.version_get(contract=contract, number=b)
+    result = versions_diff(version_content(first, contract), version_content(second, contract))
+
+    def fields(changes: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {"field": c.field, "label": str(c.label), "before": _plain(c.before), "after": _plain(c.after)}
+            for c in changes
+        ]
+
+    def rows(items: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {"change": r.change, "before": r.before, "after": r.after, "fields": fields(r.fields)}
+            for r in items
+        ]
+
+    return {
+        "a": a,
+        "b": b,
+        "has_changes": result.has_changes,
+        "header": fields(result.header),
+        "lines": rows(result.lines),
+        "milestones": rows(result.milestones),
+        "totals": fields(result.totals),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if value is not None and not isinstance(value, str | int | float | bool) else value

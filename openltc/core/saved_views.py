@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -145,3 +145,14 @@ def saved_views_context(request: HttpRequest, list_key: str) -> dict[str, Any]:
         "saved_views_current_query": current,
         "saved_views_active": next((v for v in views if v.query_string and v.query_string == current), None),
     }
+
+
+def saved_view_default_redirect(request: HttpRequest, list_key: str) -> HttpResponseRedirect | None:
+    """A redirect to the user's default view when the list is opened without any query string;
+    list views call it first: ``if (r := saved_view_default_redirect(request, "leads")): return r``."""
+    if request.GET or request.method != "GET":
+        return None
+    view = default_view_for(request.user, list_key)
+    if view is None or not view.query_string:
+        return None
+    return HttpResponseRedirect(f"{request.path}?{view.query_string}")

@@ -155,3 +155,23 @@ def test_partial_renders_views_and_the_current_filters(rep, django_assert_max_nu
     assert 'href="/things/?status=open"' in html
     assert 'name="query_string" value="status=open"' in html
     assert '<label for="saved-view-name-things">' in html
+
+
+def test_default_view_redirect_only_without_filters(rep):
+    from openltc.core.saved_views import saved_view_default_redirect
+
+    factory = RequestFactory()
+    bare = factory.get("/things/")
+    bare.user = rep
+    assert saved_view_default_redirect(bare, "things") is None
+    saved_view_save(
+        user=rep, list_key="things", name="Mine", query_string="owner=me", allowed_keys=KEYS, is_default=True
+    )
+
+    response = saved_view_default_redirect(bare, "things")
+    filtered = factory.get("/things/?status=open")
+    filtered.user = rep
+
+    assert response is not None
+    assert response["Location"] == "/things/?owner=me"
+    assert saved_view_default_redirect(filtered, "things") is None

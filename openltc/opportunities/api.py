@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -241,7 +241,7 @@ def opportunity_create(request: HttpRequest, payload: OpportunityCreateIn) -> An
         contact=_contact(payload.contact_id),
         competitors=payload.competitors,
     )
-    return 201, _reload(user, opportunity)
+    return Status(201, _reload(user, opportunity))
 
 
 @router.patch(
@@ -380,7 +380,7 @@ def team_member_add(request: HttpRequest, opportunity_id: UUID, payload: TeamMem
         user=User.objects.filter(pk=payload.user_id).first(),
         role=payload.role,
     )
-    return 201, member
+    return Status(201, member)
 
 
 @router.delete(
@@ -391,4 +391,4 @@ def team_member_add(request: HttpRequest, opportunity_id: UUID, payload: TeamMem
 def team_member_remove(request: HttpRequest, opportunity_id: UUID, member_id: UUID) -> Any:
     opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
     services.team_member_remove(actor=request.user, opportunity=opportunity, member_id=member_id)
-    return 204, None
+    return Status(204, None)

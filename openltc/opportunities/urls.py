@@ -6,7 +6,6 @@ app_name = "opportunities"
 
 urlpatterns = [
     path("", views.opportunity_list, name="list"),
-    path("export.csv", views.opportunity_export, name="export"),
     path("board/", views.opportunity_board, name="board"),
     path("new/", views.opportunity_create, name="create"),
     path("<uuid:pk>/", views.opportunity_detail, name="detail"),

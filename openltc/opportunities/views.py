@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms as django_forms
@@ -11,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openltc.core.errors import DomainError, NotFound
+from openltc.core.exports import Column, export_format, export_response
 from openltc.core.htmx import htmx_partial
 from openltc.core.pagination import paginate
 from openltc.core.visibility import CHANGE
@@ -62,12 +62,34 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+EXPORT_COLUMNS = [
+    Column(gettext_lazy("Number"), "number"),
+    Column(gettext_lazy("Title"), "title"),
+    Column(gettext_lazy("Customer"), "customer__name"),
+    Column(gettext_lazy("Stage"), "get_stage_display"),
+    Column(gettext_lazy("Amount"), "amount"),
+    Column(gettext_lazy("Currency"), "currency"),
+    Column(gettext_lazy("Probability (%)"), "probability"),
+    Column(gettext_lazy("Forecast category"), "get_forecast_category_display"),
+    Column(gettext_lazy("Expected close date"), "expected_close_date"),
+    Column(gettext_lazy("Owner"), lambda o: str(o.owner)),
+    Column(gettext_lazy("Org unit"), "org_unit__name"),
+    Column(gettext_lazy("Created at"), "created_at"),
+]
+
+
 @login_required
 @require_GET
-def opportunity_list(request: HttpRequest) -> HttpResponse:
+def opportunity_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     filters = _filters(request)
+    queryset = selectors.opportunity_list(user=request.user, filters=filters)
+    fmt = export_format(request)
+    if fmt:
+        return export_response(
+            queryset=queryset, columns=EXPORT_COLUMNS, filename=_("opportunities"), fmt=fmt
+        )
     page = paginate(
-        selectors.opportunity_list(user=request.user, filters=filters),
+        queryset,
         page=request.GET.get("page", 1),
         page_size=request.GET.get("page_size"),
     )
@@ -76,65 +98,6 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         return render(request, "opportunities/_table.html", context)
     context["form"] = FilterForm(request.GET or None, user=request.user)
     return render(request, "opportunities/list.html", context)
-
-
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-@login_required
-@require_GET
-def opportunity_export(request: HttpRequest) -> StreamingHttpResponse:
-    qs = selectors.opportunity_list(user=request.user, filters=_filters(request))
-    header = [
-        _("Number"),
-        _("Title"),
-        _("Customer"),
-        _("Stage"),
-        _("Amount"),
-        _("Currency"),
-        _("Probability (%)"),
-        _("Forecast category"),
-        _("Expected close date"),
-        _("Owner"),
-        _("Org unit"),
-        _("Created at"),
-    ]
-
-    def rows() -> Any:
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow(header)
-        for o in qs.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    _csv_cell(v)
-                    for v in (
-                        o.number,
-                        o.title,
-                        o.customer.name,
-                        o.get_stage_display(),
-                        o.amount,
-                        o.currency,
-                        o.probability,
-                        o.get_forecast_category_display(),
-                        o.expected_close_date or "",
-                        o.owner,
-                        o.org_unit.name,
-                        timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="opportunities.csv"'
-    return response
 
 
 @login_required

@@ -219,8 +219,8 @@ def test_other_rep_cannot_post_actions(client_for, rep, other_rep):
 def test_csv_export_contains_visible_rows_only(client_for, rep, other_rep):
     mine = make_opportunity(rep, title="=HYPERLINK(1)")
     theirs = make_opportunity(other_rep)
-    response = client_for(rep).get(reverse("opportunities:export"))
-    body = b"".join(response.streaming_content).decode()
+    response = client_for(rep).get(reverse("opportunities:list"), {"export": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert mine.number in body
     assert theirs.number not in body
@@ -240,3 +240,10 @@ def test_my_work_lists_overdue_and_stuck(client_for, rep):
 def test_amounts_render(client_for, rep):
     make_opportunity(rep, amount=Decimal("1234567.50"))
     assert b"1,234,567.50" in client_for(rep).get(reverse("opportunities:list")).content
+
+
+def test_xlsx_export(client_for, rep):
+    make_opportunity(rep)
+    response = client_for(rep).get(reverse("opportunities:list"), {"export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -75,7 +76,19 @@ class ConditionInput:
 
 
 def _lock(case: DecisionCase) -> DecisionCase:
-    return lock_for_update(DecisionCase.objects.select_related("org_unit", "decision_body"), pk=case.pk)
+    return _lock_pk(case.pk)
+
+
+def _lock_pk(pk: Any) -> DecisionCase:
+    """Locks the case row only (``of=self``: PostgreSQL cannot lock the nullable side of a join)."""
+    try:
+        return (
+            DecisionCase.objects.select_related("org_unit", "decision_body__org_unit")
+            .select_for_update(of=("self",))
+            .get(pk=pk)
+        )
+    except (DecisionCase.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise NotFound(_("Not found.")) from None
 
 
 def _save(case: DecisionCase, fields: Iterable[str]) -> None:
@@ -1031,7 +1044,7 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def _escalate_one(pk: Any, *, now: datetime.datetime, days: int) -> bool:
-    case = lock_for_update(DecisionCase.objects.select_related("org_unit", "decision_body__org_unit"), pk=pk)
+    case = _lock_pk(pk)
     if case.status not in OPEN_CASE_STATUSES or case.escalated_at is not None:
         return False
     superior = superior_for(case)

@@ -14,6 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from django.urls import NoReverseMatch
 
+# The models whose records can be put to a gate (app_label.model). Contracts add theirs.
+SUBJECT_MODELS: list[str] = ["opportunities.opportunity"]
+
 
 @dataclass(frozen=True)
 class DecisionAttributes:

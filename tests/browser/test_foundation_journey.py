@@ -24,8 +24,8 @@ def test_rep_signs_in_switches_to_chinese_and_manages_a_token(journey, rep):
     assert "Sales rep / AR" in j.page.content()
     j.shot("home-en")
 
-    j.page.select_option("#lang-select", "zh-hans")
-    j.page.wait_for_load_state()
+    with j.page.expect_navigation():
+        j.page.select_option("#lang-select", "zh-hans")
     assert j.page.locator("h1").inner_text() == "rep 的工作"
     assert "我的工作" in j.page.locator("#mainnav").inner_text()
     assert j.page.locator("html").get_attribute("lang") == "zh-hans"

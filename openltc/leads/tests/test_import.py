@@ -339,3 +339,14 @@ def test_lead_import_pages(client, manager, rep, other_rep, catalog, django_capt
 
     client.force_login(other_rep)
     assert client.get(f"/lead-import/{job.pk}/status/").status_code == 404
+
+
+def test_lead_import_is_mounted_under_the_leads_namespace(client, manager, catalog):
+    from django.urls import reverse
+
+    assert reverse("leads:leads_import_upload") == "/leads/import/"
+    client.force_login(manager)
+    response = client.post("/leads/import/", {"file": csv_file(ZH_HEADER, GOOD), "mode": "valid_rows"})
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/leads/import/{job.pk}/"
+    assert 'href="/leads/import/"' in client.get(response["Location"]).content.decode()

@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
 from openltc.api.pagination import PageNumber
-from openltc.core.errors import DomainError
+from openltc.core.errors import DomainError, NotFound
 from openltc.leads import selectors, services, workflow
 from openltc.leads.models import Lead, NurturingCriterion
 from openltc.leads.scoring import explain
@@ -271,7 +271,10 @@ def _resolve(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _out(user: Any, lead: Lead) -> dict[str, Any]:
-    fresh = selectors.lead_get_for_user(user=user, pk=lead.pk)
+    try:
+        fresh = selectors.lead_get_for_user(user=user, pk=lead.pk)
+    except NotFound:  # the action moved the lead out of the caller's sight; answer with what it did
+        fresh = lead
     data = {field: getattr(fresh, field) for field in LeadOut.model_fields if hasattr(fresh, field)}
     data.update(
         company=fresh.display_company,

@@ -212,23 +212,28 @@ def lead_timeline(lead: Lead, limit: int = 100) -> list[TimelineEntry]:
 def lead_find_duplicates(lead: Lead) -> list[dict[str, Any]]:
     """Customers, contacts and open leads that look like this lead (same e-mail, phone or
     normalised company name). Used by validation; the hits are stored on the lead."""
-    from openltc.customers.models import Contact, Customer
     from openltc.customers.normalize import normalize_company_name, normalize_email, phone_digits
+    from openltc.customers.selectors import contact_find_duplicates, customer_find_duplicates
 
     hits: list[dict[str, Any]] = []
     email = normalize_email(lead.contact_email)
     digits = phone_digits(lead.contact_phone)
-    name = normalize_company_name(lead.company_name) if lead.company_name else ""
-    if name and lead.customer_id is None:
-        for c in Customer.objects.filter(normalized_name=name, merged_into__isnull=True)[:5]:
-            hits.append({"kind": "customer", "id": str(c.pk), "label": c.name, "match": "company"})
-    contact_q = Q(pk__in=[])
-    if email:
-        contact_q |= Q(email=email)
-    if digits:
-        contact_q |= Q(phone_digits=digits)
+    name = normalize_company_name(lead.company_name) if lead.company_name and lead.customer_id is None else ""
+    if name or email or digits:
+        customers = customer_find_duplicates(
+            name=lead.company_name if name else None,
+            email=email or None,
+            phone=lead.contact_phone or None,
+            exclude_pk=lead.customer_id,
+        )
+        for c in customers[:5]:
+            match = "company" if name and c.normalized_name == name else ("email" if email else "phone")
+            hits.append({"kind": "customer", "id": str(c.pk), "label": c.name, "match": match})
     if email or digits:
-        for p in Contact.objects.filter(contact_q, merged_into__isnull=True).exclude(pk=lead.contact_id)[:5]:
+        contacts = contact_find_duplicates(
+            email=email or None, phone=lead.contact_phone or None, exclude_pk=lead.contact_id
+        )
+        for p in contacts[:5]:
             match = "email" if email and p.email == email else "phone"
             hits.append({"kind": "contact", "id": str(p.pk), "label": p.name, "match": match})
     lead_q = Q(pk__in=[])

@@ -383,6 +383,9 @@ def lead_assign(*, actor: Any, lead: Lead, owner: Any, reason: str = "") -> Lead
         raise DomainError(message, field_errors={"owner": [message]})
     if locked.owner_id == owner.pk:
         raise DomainError(_("The lead is already assigned to %(name)s.") % {"name": owner})
+    if not _may_receive(actor, owner):
+        message = _("You may assign leads only to people in the units you manage.")
+        raise Forbidden(message, field_errors={"owner": [message]})
     reassign = locked.owner_id is not None
     if reassign and not reason.strip():
         message = _("Give a reason for reassigning the lead.")
@@ -394,6 +397,15 @@ def lead_assign(*, actor: Any, lead: Lead, owner: Any, reason: str = "") -> Lead
         action="lead.reassigned" if reassign else "lead.assigned",
         message=reason,
     )
+
+
+def _may_receive(actor: Any, owner: Any) -> bool:
+    from openltc.leads.selectors import pool_paths_for
+
+    scope = user_scope(actor)
+    if scope.everything or owner.pk == getattr(actor, "pk", None):
+        return True
+    return any(path.startswith(m) for path in pool_paths_for(owner) for m in scope.manage_paths)
 
 
 @transaction.atomic

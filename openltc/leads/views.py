@@ -239,11 +239,18 @@ def _respond(
 ) -> HttpResponse:
     """After an inline action: the refreshed detail fragment for HTMX, else back to the page."""
     if htmx_partial(request):
-        fresh = selectors.lead_get_for_user(user=request.user, pk=lead.pk)
+        try:
+            fresh = selectors.lead_get_for_user(user=request.user, pk=lead.pk)
+        except NotFound:  # the action moved the lead out of the user's sight
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("leads:list")
+            return response
         errors = [error.message] if error else []
         return render(request, "leads/_detail.html", _detail_context(request, fresh, errors=errors, **extra))
     if error is not None:
         messages.error(request, error.message)
+    if not selectors.leads_visible(request.user).filter(pk=lead.pk).exists():
+        return redirect("leads:list")
     return redirect("leads:detail", pk=lead.pk)
 
 

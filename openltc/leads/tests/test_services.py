@@ -332,6 +332,13 @@ def test_reassign_needs_reason(manager: Any, rep: Any, teammate: Any) -> None:
     assert event.message == "Rep on leave"
 
 
+def test_manager_cannot_assign_outside_their_units(manager: Any, rep: Any, other_rep: Any) -> None:
+    lead = make_lead(actor=rep, owner=rep)
+    with pytest.raises(Forbidden) as exc:
+        services.lead_assign(actor=manager, lead=lead, owner=other_rep, reason="x")
+    assert exc.value.message == "You may assign leads only to people in the units you manage."
+
+
 def test_rep_cannot_assign(rep: Any, teammate: Any) -> None:
     lead = make_lead(actor=rep, owner=rep)
     with pytest.raises(Forbidden) as exc:

@@ -309,3 +309,19 @@ def test_team_member_remove(rep, teammate):
     assert not OpportunityTeamMember.objects.filter(pk=member.pk).exists()
     assert events(o, "opportunity.team_member_removed").get().before["role"] == "fr"
     assert not Opportunity.objects.restrict(teammate).filter(pk=o.pk).exists()
+
+
+def test_default_stage_settings_come_from_the_data_migration():
+    from openltc.opportunities.models import StageSetting
+
+    rows = {s.stage: (s.default_probability, s.default_forecast_category) for s in StageSetting.objects.all()}
+    assert rows == {
+        "validating": (10, "pipeline"),
+        "initiated": (20, "pipeline"),
+        "guiding": (25, "pipeline"),
+        "bidding": (50, "best_case"),
+        "negotiating": (75, "commit"),
+        "won": (100, "closed"),
+        "lost": (0, "omitted"),
+        "abandoned": (0, "omitted"),
+    }

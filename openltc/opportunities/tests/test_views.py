@@ -247,3 +247,20 @@ def test_xlsx_export(client_for, rep):
     response = client_for(rep).get(reverse("opportunities:list"), {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_admin_edits_stage_settings_but_only_views_opportunities(client_for, admin_user, rep):
+    from openltc.opportunities.models import StageSetting
+
+    o = make_opportunity(rep)
+    client = client_for(admin_user)
+    assert client.get("/admin/opportunities/stagesetting/").status_code == 200
+    setting = StageSetting.objects.get(stage="validating")
+    assert client.get(f"/admin/opportunities/stagesetting/{setting.pk}/change/").status_code == 200
+    assert client.get("/admin/opportunities/opportunity/").status_code == 200
+    response = client.post(
+        f"/admin/opportunities/opportunity/{o.pk}/change/", {"stage": "won", "title": "forced"}
+    )
+    assert response.status_code == 403
+    assert Opportunity.objects.get(pk=o.pk).stage == Stage.VALIDATING
+    assert client.get("/admin/opportunities/opportunity/add/").status_code == 403

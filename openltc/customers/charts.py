@@ -25,19 +25,33 @@ STANCE_COLOURS = {
 }
 INFLUENCE_SIZES = {"high": 64, "medium": 46, "low": 32}
 EDGE_STYLES = {
-    "reports_line": {"type": "solid", "color": "#37474f", "width": 2},
-    RelationshipKind.REPORTS_TO: {"type": "dashed", "color": "#37474f", "width": 1.5},
-    RelationshipKind.INFLUENCES: {"type": "dotted", "color": "#1565c0", "width": 2},
-    RelationshipKind.ALLIED: {"type": "solid", "color": "#2e7d32", "width": 1.5},
-    RelationshipKind.RIVAL: {"type": "solid", "color": "#c62828", "width": 2.5},
+    "reports_line": {"type": "solid", "color": "#37474f", "width": 2, "curveness": 0},
+    RelationshipKind.REPORTS_TO: {"type": "dashed", "color": "#37474f", "width": 1.5, "curveness": 0.1},
+    RelationshipKind.INFLUENCES: {"type": "dotted", "color": "#1565c0", "width": 2, "curveness": 0.25},
+    RelationshipKind.ALLIED: {"type": "solid", "color": "#2e7d32", "width": 1.5, "curveness": -0.25},
+    RelationshipKind.RIVAL: {"type": "solid", "color": "#c62828", "width": 2.5, "curveness": 0.4},
 }
 LEVELS = [ManagementLevel.DECISION, ManagementLevel.MANAGEMENT, ManagementLevel.OPERATION]
 WIDTH = 900
+LABEL_WIDTH = 120
 ROW_HEIGHT = 160
 
 
 def _stance_label(stance: int) -> str:
     return f"{stance:+d}" if stance else "0"
+
+
+def _frame_node(node_id: str, label: str, x: int, y: int) -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "name": label,
+        "x": x,
+        "y": y,
+        "frame": True,
+        "symbolSize": 0,
+        "tooltip": {"show": False},
+        "label": {"show": bool(label), "position": "right", "fontWeight": "bold", "color": "#455a64"},
+    }
 
 
 def org_map_data(contacts: Iterable[Contact], edges: Iterable[ContactRelationship]) -> dict[str, Any]:
@@ -48,6 +62,10 @@ def org_map_data(contacts: Iterable[Contact], edges: Iterable[ContactRelationshi
         by_level.setdefault(contact.management_level, []).append(contact)
     nodes: list[dict[str, Any]] = []
     for row, level in enumerate(LEVELS):
+        # A fixed row title at the left and an invisible point at the right keep the three rows
+        # and the chart's extent stable however few people a row has.
+        nodes.append(_frame_node(f"row-{row}", str(ManagementLevel(level).label), 0, row * ROW_HEIGHT))
+        nodes.append(_frame_node(f"edge-{row}", "", WIDTH + LABEL_WIDTH, row * ROW_HEIGHT))
         row_people = by_level.get(level, [])
         step = WIDTH / (len(row_people) + 1)
         for i, contact in enumerate(row_people, start=1):
@@ -56,7 +74,7 @@ def org_map_data(contacts: Iterable[Contact], edges: Iterable[ContactRelationshi
                     "id": str(contact.pk),
                     "name": contact.name + (" ★" if contact.is_coach else ""),
                     "category": row,
-                    "x": round(step * i),
+                    "x": LABEL_WIDTH + round(step * i),
                     "y": row * ROW_HEIGHT,
                     "symbolSize": INFLUENCE_SIZES.get(contact.influence, 46),
                     "itemStyle": {

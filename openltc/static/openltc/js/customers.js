@@ -41,14 +41,13 @@
     var chart = window.echarts.init(el);
     chart.setOption({
       tooltip: { formatter: function (p) { return tooltip(p, data.labels); } },
-      legend: [{ data: data.categories.map(function (c) { return c.name; }), top: 0 }],
       animationDuration: 300,
       series: [{
         type: "graph",
         layout: "none",
         roam: true,
         top: 50,
-        bottom: 30,
+        bottom: 50,
         left: 40,
         right: 40,
         categories: data.categories,
@@ -66,12 +65,14 @@
         edgeSymbolSize: 8,
         label: { show: true, position: "bottom", formatter: "{b}" },
         emphasis: { focus: "adjacency" },
-        lineStyle: { curveness: 0.15, opacity: 0.9 }
+        lineStyle: { opacity: 0.9 }
       }]
     });
+    // The page may reflow (scroll bar, fonts) after the first paint; fit the canvas again.
+    window.requestAnimationFrame(function () { chart.resize(); });
     if (el.getAttribute("data-editable") === "1") {
       chart.on("click", function (params) {
-        if (params.dataType === "node" && params.data.editUrl && window.htmx) {
+        if (params.dataType === "node" && !params.data.frame && params.data.editUrl && window.htmx) {
           window.htmx.ajax("GET", params.data.editUrl, { target: "#contact-dialog" });
         }
       });
@@ -88,6 +89,15 @@
       var chart = window.echarts && window.echarts.getInstanceByDom(el);
       if (chart) { chart.resize(); }
     });
+  });
+  // A form loaded into the contact panel (from the map or the table) comes into view with focus.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var target = ev.detail && ev.detail.target;
+    if (target && target.id === "contact-dialog" && target.firstElementChild) {
+      target.scrollIntoView({ block: "start", behavior: "smooth" });
+      var first = target.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) { first.focus({ preventScroll: true }); }
+    }
   });
   document.addEventListener("htmx:load", function (ev) {
     if (ev.target && ev.target.querySelectorAll) {

@@ -1036,3 +1036,38 @@ def contract_content_save(
     contract = contract_update(actor=actor, contract=contract, data=data, expected_version=expected_version)
     contract = contract_lines_replace(actor=actor, contract=contract, lines=lines)
     return contract_milestones_replace(actor=actor, contract=contract, milestones=milestones)
+
+
+@transaction.atomic
+def contract_open_atc_case(*, actor: Any, contract: Contract) -> Any:
+    """Opens the ATC decision case (签约决策) in the decision engine for a reviewed contract. The
+    review opinions go into the case summary, so the decider sees every "disagree"."""
+    locked = _lock(actor, contract)
+    if locked.status != S.AWAITING_ATC:
+        raise Conflict(_("The ATC case is opened once the contract review is complete."))
+    try:
+        from openltc.decisions import services as decisions
+    except (ImportError, RuntimeError, LookupError):
+        raise Conflict(_("The decision engine is not available yet.")) from None
+    version = _current_version(locked)
+    opinions = version.review_opinions.select_related("reviewer").order_by("function", "given_at")
+    summary = "\n".join(
+        f"- {o.get_function_display()}: {o.get_verdict_display()} ({o.reviewer})"
+        + (f" — {o.reasons}" if o.reasons else "")
+        + (f" [{o.conditions}]" if o.conditions else "")
+        for o in opinions
+    )
+    case = decisions.case_open(
+        actor=actor,
+        subject=locked,
+        gate="ATC",
+        title=f"ATC · {locked.number} {locked.title}",
+        summary=summary,
+    )
+    record_event(
+        actor=actor,
+        action="contract.atc_case_opened",
+        subject=locked,
+        after={"case": str(case.pk), "version": version.number},
+    )
+    return case

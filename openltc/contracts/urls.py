@@ -10,6 +10,7 @@ urlpatterns = [
     path("<uuid:pk>/", views.contract_detail, name="detail"),
     path("<uuid:pk>/edit/", views.contract_edit, name="edit"),
     path("<uuid:pk>/versions/compare/", views.version_compare, name="compare"),
+    path("<uuid:pk>/atc-case/", views.open_atc_case, name="open_atc_case"),
     path("<uuid:pk>/countersign/<uuid:step_id>/", views.countersign, name="countersign"),
     path("<uuid:pk>/plan/<uuid:line_id>/trigger/", views.plan_trigger, name="plan_trigger"),
     path("<uuid:pk>/<slug:code>/", views.contract_action, name="action"),

@@ -451,6 +451,22 @@ def contract_action(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def open_atc_case(request: HttpRequest, pk: Any) -> HttpResponse:
+    contract = _get(request, pk, CHANGE)
+    try:
+        case = services.contract_open_atc_case(actor=request.user, contract=contract)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        case_id = exc.extra.get("case_id")
+        if case_id:
+            return redirect("decisions:case", pk=case_id)
+        return redirect("contracts:detail", pk=contract.pk)
+    messages.success(request, _("The ATC case is open: complete the material and submit it."))
+    return redirect("decisions:case", pk=case.pk)
+
+
+@login_required
+@require_POST
 def countersign(request: HttpRequest, pk: Any, step_id: Any) -> HttpResponse:
     contract = _get(request, pk)
     form = CountersignForm(request.POST)

@@ -365,6 +365,10 @@ def available_actions(contract: Contract, user: Any, *, facts: Facts, can_change
                 "" if allowed else _("Only legal, finance, delivery or credit reviewers give opinions."),
             )
         )
+    if contract.status == S.AWAITING_ATC:
+        allowed = can_change and facts.atc_approved is not True
+        reason = no_right if not can_change else (_("The ATC decision is approved.") if not allowed else "")
+        actions.append(Action("open_atc_case", gettext_lazy("Open the ATC decision case"), allowed, reason))
     if contract.status == S.COUNTERSIGN:
         actions.append(Action("countersign", gettext_lazy("Countersign"), True))
     if contract.status in (S.ARCHIVED, S.EXECUTING):

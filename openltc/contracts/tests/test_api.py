@@ -119,3 +119,77 @@ def test_other_rep_cannot_act(rep, other_rep, api_client_for):
     other = api_client_for(other_rep)
     assert other.post(f"{BASE}/{contract.pk}/submit", {}, content_type="application/json").status_code == 404
     assert other.get(f"{BASE}/{contract.pk}/versions").status_code == 404
+
+
+def test_full_path_through_the_api(rep, executive, admin_user, api_client_for, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    monkeypatch.setattr("openltc.contracts.selectors.gate_approved", lambda contract, gate: True)
+    contract = make_contract(rep)
+    client = api_client_for(rep)
+    admin = api_client_for(admin_user)
+    json = "application/json"
+    client.post(f"{BASE}/{contract.pk}/submit", {}, content_type=json)
+    for function in ("legal", "finance", "delivery", "credit"):
+        admin.post(
+            f"{BASE}/{contract.pk}/opinions", {"function": function, "verdict": "agree"}, content_type=json
+        )
+    client.post(f"{BASE}/{contract.pk}/complete-review", {}, content_type=json)
+    assert (
+        client.post(f"{BASE}/{contract.pk}/countersign", {}, content_type=json).json()["status"]
+        == "countersign"
+    )
+    steps = client.get(f"{BASE}/{contract.pk}/countersign/steps").json()
+    assert len(steps) == 4
+    for step in sorted(steps, key=lambda s: s["sequence"]):
+        signed = admin.post(
+            f"{BASE}/{contract.pk}/countersign/{step['id']}/sign-off", {"comment": "ok"}, content_type=json
+        )
+        assert signed.json()["status"] == "signed"
+    sealed = client.post(
+        f"{BASE}/{contract.pk}/seal-request", {"signatory_id": executive.pk}, content_type=json
+    )
+    assert sealed.json()["status"] == "seal"
+    signed = client.post(
+        f"{BASE}/{contract.pk}/seal", {"signed_on": "2026-11-02", "seal_reference": "Y-17"}, content_type=json
+    )
+    assert signed.json()["status"] == "signed"
+    archived = client.post(
+        f"{BASE}/{contract.pk}/archive",
+        {
+            "scan": SimpleUploadedFile("signed.pdf", b"%PDF-1.4"),
+            "archive_number": "AR-1",
+            "original_location": "Safe 2",
+        },
+    )
+    assert archived.status_code == 200, archived.content
+    assert archived.json()["status"] == "archived"
+    check = client.post(
+        f"{BASE}/{contract.pk}/receipt-checks",
+        {
+            "received_amount": "279000.00",
+            "received_currency": "USD",
+            "milestones_match": True,
+            "obligations_match": True,
+        },
+        content_type=json,
+    )
+    assert check.json()["result"] == "mismatch"
+    refused = client.post(f"{BASE}/{contract.pk}/execute", {}, content_type=json)
+    assert refused.status_code == 409
+    client.post(
+        f"{BASE}/{contract.pk}/receipt-checks",
+        {
+            "received_amount": "279000.00",
+            "received_currency": "CNY",
+            "milestones_match": True,
+            "obligations_match": True,
+        },
+        content_type=json,
+    )
+    assert client.post(f"{BASE}/{contract.pk}/execute", {}, content_type=json).json()["status"] == "executing"
+    detail = client.get(f"{BASE}/{contract.pk}").json()
+    assert detail["milestones"][0]["planned_due_date"] == "2026-12-02"
+    locked = client.put(f"{BASE}/{contract.pk}/lines", {"lines": LINES[:1]}, content_type=json)
+    assert locked.status_code == 409
+    assert locked.json()["message"] == "Version 1 is archived; archived content cannot be changed."

@@ -532,3 +532,26 @@ def test_decision_attributes_derive_payment_risk(rep):
         ],
     )
     assert reload(contract).decision_attributes().payment_risk == "high"
+
+
+def test_open_atc_case_in_the_decision_engine(rep, finance, admin_user):
+    from openltc.decisions.models import DecisionCase
+
+    contract = services.contract_submit(actor=rep, contract=make_contract(rep))
+    with pytest.raises(Conflict, match="The ATC case is opened once the contract review is complete."):
+        services.contract_open_atc_case(actor=rep, contract=contract)
+    services.review_opinion_give(
+        actor=finance,
+        contract=contract,
+        function="finance",
+        verdict="disagree",
+        reasons="Back-loaded payment",
+    )
+    for function in ("legal", "delivery", "credit"):
+        services.review_opinion_give(actor=admin_user, contract=contract, function=function, verdict="agree")
+    contract = services.contract_complete_review(actor=rep, contract=contract)
+    case = services.contract_open_atc_case(actor=rep, contract=contract)
+    assert DecisionCase.objects.filter(pk=case.pk, gate="ATC", subject_id=str(contract.pk)).exists()
+    assert "Finance: Disagree (finance) — Back-loaded payment" in case.summary
+    assert case.amount == Decimal("279000.00")
+    assert events(contract, "contract.atc_case_opened") == 1

@@ -225,3 +225,58 @@ def test_unknown_action_is_404(client, rep):
     assert (
         login(client, rep).get(reverse("contracts:action", args=[contract.pk, "teleport"])).status_code == 404
     )
+
+
+def test_pages_render_through_the_lifecycle(client, rep, executive, admin_user, monkeypatch):
+    from openltc.contracts.tests.test_services import drive
+
+    monkeypatch.setattr("openltc.contracts.selectors.gate_approved", lambda contract, gate: True)
+    contract = drive(
+        make_contract(rep), ContractStatus.ARCHIVED, actor=rep, admin=admin_user, signatory=executive
+    )
+    services.contract_confirm_receipt(
+        actor=rep,
+        contract=contract,
+        received_amount="1",
+        received_currency="CNY",
+        milestones_match=False,
+        obligations_match=True,
+    )
+    login(client, rep)
+    body = client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    assert "AR-2026-001" in body
+    assert "Amount: received 1.00, approved 279000.00." in body
+    assert "The last receipt check found a mismatch" in body
+    assert client.get(reverse("contracts:action", args=[contract.pk, "receipt_check"])).status_code == 200
+    assert client.get(reverse("contracts:edit", args=[make_contract(rep).pk])).status_code == 200
+    assert client.get(reverse("contracts:create")).status_code == 200
+
+
+def test_countersign_view(client, rep, admin_user, monkeypatch):
+    from openltc.contracts.models import CountersignStep
+    from openltc.contracts.tests.test_services import drive
+
+    monkeypatch.setattr("openltc.contracts.selectors.gate_approved", lambda contract, gate: True)
+    contract = drive(
+        make_contract(rep), ContractStatus.COUNTERSIGN, actor=rep, admin=admin_user, signatory=None
+    )
+    login(client, admin_user)
+    assert "Sign off" in client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    step = CountersignStep.objects.filter(contract=contract, sequence=10).first()
+    client.post(reverse("contracts:countersign", args=[contract.pk, step.pk]), {"comment": "Fine"})
+    step.refresh_from_db()
+    assert step.status == "signed"
+
+
+def test_pages_in_chinese(client, rep):
+    from django.utils import translation
+
+    contract = make_contract(rep)
+    rep.preferred_language = "zh-hans"
+    rep.save(update_fields=["preferred_language"])
+    login(client, rep)
+    with translation.override("zh-hans"):
+        body = client.get(
+            reverse("contracts:detail", args=[contract.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert "付款里程碑与回款计划" in body

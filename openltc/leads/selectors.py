@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openltc.core.audit import events_for
 from openltc.core.errors import NotFound
@@ -195,11 +196,38 @@ def lead_checklist(lead: Lead) -> list[ChecklistRow]:
     return [ChecklistRow(c, checks.get(c.pk)) for c in NurturingCriterion.objects.filter(is_active=True)]
 
 
+EVENT_LABELS: dict[str, Any] = {
+    "lead.created": gettext_lazy("Lead captured"),
+    "lead.updated": gettext_lazy("Lead edited"),
+    "lead.validate": gettext_lazy("Validation started"),
+    "lead.validation_recorded": gettext_lazy("Validation recorded"),
+    "lead.accept": gettext_lazy("Accepted for nurturing"),
+    "lead.qualify": gettext_lazy("Qualified"),
+    "lead.convert": gettext_lazy("Converted to an opportunity"),
+    "lead.disqualify": gettext_lazy("Disqualified"),
+    "lead.return_to_pool": gettext_lazy("Returned to the pool"),
+    "lead.assigned": gettext_lazy("Assigned"),
+    "lead.reassigned": gettext_lazy("Reassigned"),
+    "lead.claimed": gettext_lazy("Claimed from the pool"),
+    "lead.distributed": gettext_lazy("Distributed by rule"),
+    "lead.activity_logged": gettext_lazy("Activity logged"),
+    "lead.criterion_checked": gettext_lazy("Checklist criterion met"),
+    "lead.criterion_unchecked": gettext_lazy("Checklist criterion unmet"),
+    "lead.first_contact_overdue": gettext_lazy("First-contact reminder sent"),
+}
+
+
 @dataclass
 class TimelineEntry:
     at: datetime.datetime
     kind: str  # "activity" or "event"
     item: Any
+
+    @property
+    def label(self) -> str:
+        if self.kind != "event":
+            return ""
+        return str(EVENT_LABELS.get(self.item.action, self.item.action))
 
 
 def lead_timeline(lead: Lead, limit: int = 100) -> list[TimelineEntry]:

@@ -200,3 +200,26 @@ def test_my_work_on_home_page(rep: Any) -> None:
     make_lead(actor=rep, owner=rep)
     response = client_for(rep).get(reverse("home"))
     assert "Leads awaiting first contact" in response.text
+
+
+def test_pages_render_in_chinese(rep: Any) -> None:
+    lead = nurturing_lead(owner=rep, title="中文页面")
+    client = client_for(rep)
+    client.cookies["django_language"] = "zh-hans"
+    detail = client.get(reverse("leads:detail", args=[lead.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "线索四要素" in detail.text
+    assert "培育中" in detail.text
+    listing = client.get(reverse("leads:list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "录入线索" in listing.text
+    assert client.get(reverse("leads:board"), HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
+
+
+def test_saved_view_round_trip(rep: Any) -> None:
+    client = client_for(rep)
+    client.post(
+        reverse("saved_views:save"),
+        {"list_key": "leads", "name": "Hot ones", "query_string": "maturity=hot&page=3&bogus=1"},
+    )
+    response = client.get(reverse("leads:list"))
+    assert "Hot ones" in response.text
+    assert "?maturity=hot" in response.text

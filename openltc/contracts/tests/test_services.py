@@ -555,3 +555,31 @@ def test_open_atc_case_in_the_decision_engine(rep, finance, admin_user):
     assert "Finance: Disagree (finance) — Back-loaded payment" in case.summary
     assert case.amount == Decimal("279000.00")
     assert events(contract, "contract.atc_case_opened") == 1
+
+
+def test_approved_atc_decision_opens_the_countersign(rep, executive, finance, admin_user, org):
+    """End to end with the decision engine: review → ATC case → SDT approval → countersign."""
+    from conftest import make_user
+    from openltc.decisions import services as decisions
+    from openltc.decisions.tests.factories import fill_checklist, make_body
+    from openltc.org.roles import DecisionLevel, Role
+
+    make_body(org.hq, DecisionLevel.COMPANY)
+    contract = services.contract_submit(actor=rep, contract=make_contract(rep))
+    review_all(contract, admin_user)
+    contract = services.contract_complete_review(actor=rep, contract=contract)
+    case = services.contract_open_atc_case(actor=rep, contract=contract)
+    fill_checklist(rep, case)
+    case = decisions.case_submit(actor=rep, case=case)
+    # The decision engine runs its own review round on the case before the SDT decides.
+    legal = make_user("legal1", (Role.LEGAL, org.hq, None), home=org.hq)
+    delivery = make_user("delivery1", (Role.DELIVERY_MANAGER, org.hq, None), home=org.hq)
+    for reviewer, function in ((finance, "finance"), (legal, "legal"), (delivery, "delivery")):
+        decisions.opinion_record(
+            actor=reviewer, case=case, function=function, verdict="agree", reasons="Reviewed."
+        )
+    with pytest.raises(TransitionRefused, match="Needs an approved ATC decision."):
+        services.contract_start_countersign(actor=rep, contract=contract)
+    decisions.decision_record(actor=executive, case=case, outcome="approved", rationale="Terms acceptable.")
+    contract = services.contract_start_countersign(actor=rep, contract=contract)
+    assert contract.status == ContractStatus.COUNTERSIGN

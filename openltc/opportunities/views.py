@@ -218,9 +218,8 @@ def _action_view(
     danger: bool = False,
 ) -> HttpResponse:
     opportunity = _get(request, pk, CHANGE)
-    form = form_class(
-        request.POST or None, initial={"lock_version": opportunity.lock_version, **(initial or {})}
-    )
+    extra = initial(opportunity) if initial else {}
+    form = form_class(request.POST or None, initial={"lock_version": opportunity.lock_version, **extra})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("lock_version", None)
@@ -253,6 +252,7 @@ def opportunity_probability(request: HttpRequest, pk: Any) -> HttpResponse:
         form_class=ProbabilityForm,
         title=_("Adjust probability"),
         call=call,
+        initial=lambda o: {"probability": o.probability, "reason": o.probability_reason},
         done=_("The probability was adjusted."),
     )
 
@@ -271,6 +271,7 @@ def opportunity_forecast(request: HttpRequest, pk: Any) -> HttpResponse:
         form_class=ForecastForm,
         title=_("Set forecast category"),
         call=call,
+        initial=lambda o: {"category": o.forecast_category},
         done=_("The forecast category was set."),
     )
 

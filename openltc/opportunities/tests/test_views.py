@@ -264,3 +264,10 @@ def test_admin_edits_stage_settings_but_only_views_opportunities(client_for, adm
     assert response.status_code == 403
     assert Opportunity.objects.get(pk=o.pk).stage == Stage.VALIDATING
     assert client.get("/admin/opportunities/opportunity/add/").status_code == 403
+
+
+def test_probability_form_starts_from_the_current_value(client_for, rep):
+    o = make_opportunity(rep)
+    body = client_for(rep).get(reverse("opportunities:probability", args=[o.pk])).content.decode()
+    assert 'name="probability" value="10"' in body
+    assert f'name="lock_version" value="{o.lock_version}"' in body

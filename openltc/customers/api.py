@@ -1,4 +1,6 @@
-"""Customers API: the same selectors and services as the pages, so the same rules and refusals."""
+"""Customers API: the same selectors and services as the pages, so the same rules and refusals.
+Writes look the record up for CHANGE, so a caller who may only view it gets the same 404 as
+the pages give (never a 403 that confirms the record exists)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -352,7 +354,7 @@ def customer_get(request: AuthedHttpRequest, customer_id: UUID) -> Customer:
 
 @router.patch("/{customer_id}", response={200: CustomerOut, **ERROR_RESPONSES}, summary="Update a customer")
 def customer_update(request: AuthedHttpRequest, customer_id: UUID, payload: CustomerPatch) -> Customer:
-    customer = selectors.customer_get(user=request.user, pk=customer_id)
+    customer = selectors.customer_get(user=request.user, pk=customer_id, action=CHANGE)
     raw = payload.dict(exclude_unset=True)
     version = raw.pop("lock_version", None)
     data = _customer_data(request.user, raw)
@@ -390,7 +392,7 @@ def contact_list(request: AuthedHttpRequest, customer_id: UUID) -> object:
     "/{customer_id}/contacts", response={201: ContactOut, **ERROR_RESPONSES}, summary="Add a contact"
 )
 def contact_create(request: AuthedHttpRequest, customer_id: UUID, payload: ContactIn) -> Status[Contact]:
-    customer = selectors.customer_get(user=request.user, pk=customer_id)
+    customer = selectors.customer_get(user=request.user, pk=customer_id, action=CHANGE)
     data = _contact_data(customer, payload.dict())
     return Status(201, services.contact_create(actor=request.user, customer=customer, data=data))
 
@@ -401,9 +403,9 @@ def contact_create(request: AuthedHttpRequest, customer_id: UUID, payload: Conta
     summary="Merge two contacts of this customer",
 )
 def contact_merge(request: AuthedHttpRequest, customer_id: UUID, payload: ContactMergeIn) -> Contact:
-    customer = selectors.customer_get(user=request.user, pk=customer_id)
-    keep = selectors.contact_get(user=request.user, pk=payload.keep_id)
-    merge = selectors.contact_get(user=request.user, pk=payload.merge_id)
+    customer = selectors.customer_get(user=request.user, pk=customer_id, action=CHANGE)
+    keep = selectors.contact_get(user=request.user, pk=payload.keep_id, action=CHANGE)
+    merge = selectors.contact_get(user=request.user, pk=payload.merge_id, action=CHANGE)
     if keep.customer_id != customer.pk:
         raise NotFound(_("Not found."))
     return services.contact_merge(actor=request.user, keep=keep, merge=merge)
@@ -418,7 +420,7 @@ def contact_get(request: AuthedHttpRequest, contact_id: UUID) -> Contact:
     "/contacts/{contact_id}", response={200: ContactOut, **ERROR_RESPONSES}, summary="Update a contact"
 )
 def contact_update(request: AuthedHttpRequest, contact_id: UUID, payload: ContactPatch) -> Contact:
-    contact = selectors.contact_get(user=request.user, pk=contact_id)
+    contact = selectors.contact_get(user=request.user, pk=contact_id, action=CHANGE)
     raw = payload.dict(exclude_unset=True)
     version = raw.pop("lock_version", None)
     data = _contact_data(contact.customer, raw)
@@ -446,7 +448,7 @@ def relationship_list(request: AuthedHttpRequest, customer_id: UUID) -> object:
 def relationship_create(
     request: AuthedHttpRequest, customer_id: UUID, payload: RelationshipIn
 ) -> Status[Any]:
-    customer = selectors.customer_get(user=request.user, pk=customer_id)
+    customer = selectors.customer_get(user=request.user, pk=customer_id, action=CHANGE)
     edge = services.contact_relationship_create(
         actor=request.user,
         customer=customer,
@@ -464,6 +466,6 @@ def relationship_create(
     summary="Remove an edge from the buying-organisation map",
 )
 def relationship_delete(request: AuthedHttpRequest, relationship_id: UUID) -> Status[None]:
-    edge = selectors.relationship_get(user=request.user, pk=relationship_id)
+    edge = selectors.relationship_get(user=request.user, pk=relationship_id, action=CHANGE)
     services.contact_relationship_delete(actor=request.user, relationship=edge)
     return Status(204, None)

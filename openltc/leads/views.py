@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -107,8 +108,14 @@ def lead_board(request: HttpRequest) -> HttpResponse:
     filters = selectors.LeadFilters.from_mapping(request.GET)
     filters.status = ""
     qs = selectors.lead_list(user=request.user, filters=filters)
+    totals = dict(qs.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     columns = [
-        {"status": status, "label": LeadStatus(status).label, "leads": list(qs.filter(status=status)[:50])}
+        {
+            "status": status,
+            "label": LeadStatus(status).label,
+            "leads": list(qs.filter(status=status)[:50]),
+            "total": totals.get(status, 0),
+        }
         for status in OPEN_STATUSES
     ]
     return render(request, "leads/board.html", {"columns": columns, "query": request.GET.urlencode()})

@@ -63,11 +63,17 @@ def test_export_csv_and_xlsx(rep: Any) -> None:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
-def test_board(rep: Any) -> None:
+def test_board(rep: Any, django_assert_max_num_queries: Any) -> None:
     nurturing_lead(owner=rep, title="On the board")
-    response = client_for(rep).get(reverse("leads:board"))
+    for i in range(3):
+        make_lead(actor=rep, owner=rep, title=f"New {i}")
+    client = client_for(rep)
+    client.get(reverse("leads:board"))
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("leads:board"))
     assert response.status_code == 200
     assert "On the board" in response.text
+    assert '<span class="badge">3</span>' in response.text
 
 
 def test_detail_visibility(rep: Any, other_rep: Any, manager: Any) -> None:

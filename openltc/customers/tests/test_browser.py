@@ -100,3 +100,49 @@ def test_org_map_draws_and_edits(page, org, rep):
         "JSON.parse(document.getElementById('org-map-data').textContent).links.some(l => l.kind === 'influences')",
     )
     assert page.js_errors == []
+
+
+def test_customer_pages_have_no_serious_accessibility_problems(live_server, org, rep):
+    """axe-core (WCAG 2 A/AA) on the detail page with its forms, the edit form and the duplicates page."""
+    import json
+    from pathlib import Path
+
+    axe = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+    if not os.path.exists(CHROMIUM) or not axe.exists():
+        pytest.skip("Chromium or axe-core is not installed")
+    from playwright.sync_api import sync_playwright
+
+    customer = make_customer(actor=rep, org_unit=org.sh_team, name="Acme")
+    boss = make_contact(customer=customer, name="Boss", management_level="decision")
+    make_contact(customer=customer, name="Eng", reports_to=boss)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        # bypass_csp only so the test can inject axe-core; the pages themselves never need it.
+        page = browser.new_context(bypass_csp=True).new_page()
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", "rep")
+        page.fill("#id_password", "pw-Secret-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        problems = {}
+        for path in (
+            f"/customers/{customer.pk}/",
+            f"/customers/{customer.pk}/edit/",
+            f"/customers/{customer.pk}/contacts/new/",
+            "/customers/duplicates/?name=Acme",
+            "/customers/new/",
+        ):
+            page.goto(live_server.url + path)
+            page.add_script_tag(path=str(axe))
+            result = page.evaluate(
+                "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+            )
+            found = [
+                f"{v['id']}: {v['help']} {json.dumps([n['target'] for n in v['nodes']][:3])}"
+                for v in result["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            if found:
+                problems[path] = found
+        browser.close()
+    assert problems == {}

@@ -222,6 +222,10 @@ class CriterionOut(Schema):
     checked_at: datetime.datetime | None
 
 
+class MergeIn(Schema):
+    merge_id: UUID
+
+
 class ConvertIn(Schema):
     title: str = ""
     amount: Decimal | None = None
@@ -448,6 +452,17 @@ def lead_return_to_pool(request: HttpRequest, lead_id: UUID, payload: ReturnToPo
         actor=request.user, lead=_get(request, lead_id), reason=payload.reason
     )
     return _out(request.user, lead)
+
+
+@router.post(
+    "/{lead_id}/merge",
+    response={200: LeadOut, **ERROR_RESPONSES},
+    summary="Merge a duplicate lead into this one",
+)
+def lead_merge(request: HttpRequest, lead_id: UUID, payload: MergeIn) -> Any:
+    keep = _get(request, lead_id)
+    duplicate = _get(request, payload.merge_id)
+    return _out(request.user, services.lead_merge(actor=request.user, keep=keep, merge=duplicate))
 
 
 @router.post(

@@ -214,6 +214,7 @@ EVENT_LABELS: dict[str, Any] = {
     "lead.criterion_checked": gettext_lazy("Checklist criterion met"),
     "lead.criterion_unchecked": gettext_lazy("Checklist criterion unmet"),
     "lead.first_contact_overdue": gettext_lazy("First-contact reminder sent"),
+    "lead.merged": gettext_lazy("Lead merged"),
 }
 
 

@@ -21,7 +21,7 @@ from openltc.core.notifications import notify
 from openltc.core.services import check_version, model_update, validate
 from openltc.core.visibility import CHANGE, can_access, user_scope
 from openltc.leads import workflow
-from openltc.leads.choices import LeadStatus
+from openltc.leads.choices import DisqualifyReason, LeadStatus
 from openltc.leads.distribution import find_assignee
 from openltc.leads.models import (
     Lead,
@@ -580,6 +580,93 @@ def lead_convert(
         message=str(opportunity.pk),
     )
     return converted, opportunity
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+MERGE_FILL_FIELDS = [
+    "customer",
+    "contact",
+    "company_name",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "product_line",
+    "country",
+    "estimated_value",
+    "expected_date",
+    "maturity",
+    "pain_text",
+    "solution_text",
+    "relationship_text",
+    "budget_text",
+]
+
+
+@transaction.atomic
+def lead_merge(*, actor: Any, keep: Lead, merge: Lead) -> Lead:
+    """Merges a duplicate into ``keep``: blanks are filled from the duplicate, its activities and
+    checklist ticks move over, and the duplicate is disqualified as a duplicate (kept for history)."""
+    if keep.pk == merge.pk:
+        raise DomainError(_("A lead cannot be merged into itself."))
+    rows = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("org_unit")
+        .filter(pk__in=[keep.pk, merge.pk])
+    )
+    locked = {lead.pk: lead for lead in rows.order_by("pk")}
+    if len(locked) != 2:
+        raise NotFound(_("Not found."))
+    target, duplicate = locked[keep.pk], locked[merge.pk]
+    for lead in (target, duplicate):
+        _require_permission(lead, actor, Action.EDIT)
+        _check_open(lead, Action.EDIT)
+    filled: dict[str, Any] = {}
+    for name in MERGE_FILL_FIELDS:
+        field = Lead._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        if getattr(target, attname) in (None, "") and getattr(duplicate, attname) not in (None, ""):
+            setattr(target, attname, getattr(duplicate, attname))
+            filled[name] = getattr(duplicate, attname)
+    LeadActivity.objects.filter(lead=duplicate).update(lead=target)
+    kept = {c.criterion_id: c for c in LeadCriterionCheck.objects.filter(lead=target)}
+    for check in LeadCriterionCheck.objects.filter(lead=duplicate):
+        mine = kept.get(check.criterion_id)
+        if mine is None:
+            check.lead = target
+            check.save(update_fields=["lead"])
+        else:
+            if check.checked and not mine.checked:
+                mine.checked, mine.checked_by, mine.checked_at, mine.note = (
+                    True,
+                    check.checked_by,
+                    check.checked_at,
+                    check.note,
+                )
+                mine.save()
+            check.delete()
+    if duplicate.last_activity_at and (
+        target.last_activity_at is None or duplicate.last_activity_at > target.last_activity_at
+    ):
+        target.last_activity_at = duplicate.last_activity_at
+        filled["last_activity_at"] = duplicate.last_activity_at
+    validate(target)
+    _rescore(target)
+    _save(target, [*filled, "score", "score_explanation"])
+    record_event(
+        actor=actor,
+        action="lead.merged",
+        subject=target,
+        after={"merged_lead": str(duplicate.pk), **filled},
+        message=duplicate.title,
+    )
+    lead_disqualify(
+        actor=actor,
+        lead=duplicate,
+        reason=DisqualifyReason.DUPLICATE,
+        note=_("Merged into “%(title)s” (%(id)s).") % {"title": target.title, "id": target.pk},
+    )
+    return target
 
 
 # --- bulk actions: all or nothing ----------------------------------------------------------------

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<uuid:pk>/activity/", views.lead_activity, name="activity"),
     path("<uuid:pk>/criterion/<int:criterion_id>/", views.lead_criterion, name="criterion"),
     path("<uuid:pk>/convert/", views.lead_convert, name="convert"),
+    path("<uuid:pk>/merge/", views.lead_merge, name="merge"),
 ]

@@ -383,6 +383,19 @@ def lead_criterion(request: HttpRequest, pk: Any, criterion_id: int) -> HttpResp
 
 @login_required
 @require_POST
+def lead_merge(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Merges the duplicate lead named in the form into this one."""
+    lead = _get(request, pk)
+    try:
+        duplicate = selectors.lead_get_for_user(user=request.user, pk=request.POST.get("merge_id"))
+        services.lead_merge(actor=request.user, keep=lead, merge=duplicate)
+    except DomainError as exc:
+        return _respond(request, lead, error=exc)
+    return _respond(request, lead)
+
+
+@login_required
+@require_POST
 def lead_convert(request: HttpRequest, pk: Any) -> HttpResponse:
     lead = _get(request, pk)
     form = forms.LeadConvertForm(request.POST)

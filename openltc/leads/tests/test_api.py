@@ -166,3 +166,14 @@ def test_nurturing_detail_lists_blocked_qualify(api_client_for: Any, rep: Any) -
     assert actions["qualify"]["allowed"] is False
     assert actions["disqualify"]["allowed"] is True
     assert "validate" not in actions
+
+
+def test_merge_through_the_api(api_client_for: Any, rep: Any, other_rep: Any) -> None:
+    keep = make_lead(actor=rep, owner=rep, title="Keep")
+    dup = make_lead(actor=rep, owner=rep, title="Dup", contact_email="d@x.test")
+    theirs = make_lead(actor=other_rep, owner=other_rep, title="Theirs")
+    client = api_client_for(rep)
+    assert post(client, f"{BASE}/{keep.pk}/merge", {"merge_id": str(theirs.pk)}).status_code == 404
+    body = post(client, f"{BASE}/{keep.pk}/merge", {"merge_id": str(dup.pk)}).json()
+    assert body["contact_email"] == "d@x.test"
+    assert Lead.objects.get(pk=dup.pk).status == LeadStatus.DISQUALIFIED

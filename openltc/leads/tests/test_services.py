@@ -455,3 +455,28 @@ def test_convert_refused_before_qualified(rep: Any) -> None:
     with pytest.raises(TransitionRefused) as exc:
         services.lead_convert(actor=rep, lead=lead)
     assert exc.value.message == "“Convert to opportunity” is not possible while the lead is nurturing."
+
+
+# --- merge --------------------------------------------------------------------------------------
+
+
+def test_merge_moves_links_and_disqualifies_the_duplicate(rep: Any) -> None:
+    keep = nurturing_lead(owner=rep, title="Keep")
+    duplicate = nurturing_lead(owner=rep, title="Dup", contact_name="Sun", contact_phone="139")
+    services.lead_activity_add(actor=rep, lead=duplicate, data={"kind": "call", "summary": "Met Sun"})
+    criterion = NurturingCriterion.objects.first()
+    services.lead_criterion_set(actor=rep, lead=duplicate, criterion=criterion, checked=True)
+    keep = services.lead_merge(actor=rep, keep=keep, merge=duplicate)
+    assert keep.contact_name == "Sun"
+    assert [a.summary for a in keep.activities.all()] == ["Met Sun"]
+    assert keep.checks.get(criterion=criterion).checked
+    duplicate.refresh_from_db()
+    assert duplicate.status == LeadStatus.DISQUALIFIED
+    assert duplicate.disqualify_reason == DisqualifyReason.DUPLICATE
+    assert events(keep)[-1] == "lead.merged"
+    with pytest.raises(TransitionRefused) as exc:
+        services.lead_merge(actor=rep, keep=keep, merge=duplicate)
+    assert exc.value.message == "The lead is disqualified; it can no longer be changed."
+    with pytest.raises(DomainError) as exc2:
+        services.lead_merge(actor=rep, keep=keep, merge=keep)
+    assert exc2.value.message == "A lead cannot be merged into itself."

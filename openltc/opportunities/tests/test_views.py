@@ -271,3 +271,12 @@ def test_probability_form_starts_from_the_current_value(client_for, rep):
     body = client_for(rep).get(reverse("opportunities:probability", args=[o.pk])).content.decode()
     assert 'name="probability" value="10"' in body
     assert f'name="lock_version" value="{o.lock_version}"' in body
+
+
+def test_list_filters_answer_htmx_with_the_table_only(client_for, rep):
+    o = make_opportunity(rep, title="Gamma")
+    response = client_for(rep).get(reverse("opportunities:list"), {"q": "gamma"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    assert o.number in body

@@ -23,7 +23,11 @@ PLAN: list[tuple[str, str]] = [
     ("A", "atb_review"),  # A-grade: ATI by the company, ATB in bid review
     ("C", "awaiting"),  # ATI submitted, waiting for the office
     ("B", "negotiating"),  # ATI and ATB approved: in negotiation, ATC awaiting
+    ("C", "guiding"),  # ATI approved: guiding the customer
 ]
+
+
+MOVING = {"won", "conditions", "atb_review", "negotiating", "guiding"}
 
 
 def _bodies(stdout: Any) -> None:
@@ -60,6 +64,28 @@ def _prepare(owner: Any, opportunity: Any, gate: str) -> Any:
                 actor=owner, item=item, answer=f"{item.label}: 见附件与评估表 (see evaluation sheet)."
             )
     return services.case_submit(actor=owner, case=case)
+
+
+def _complete_team(owner: Any, opportunity: Any) -> None:
+    """Puts an SR and an FR from the owner's region on the team when they are missing."""
+    from openltc.opportunities import services as opp_services
+    from openltc.org.models import RoleAssignment
+    from openltc.org.roles import Role
+
+    have = set(opportunity.team_members.values_list("role", flat=True))
+    paths = opportunity.org_unit.ancestors_paths()
+    region = paths[1] if len(paths) > 1 else paths[0]
+    for role, team_role in ((Role.SOLUTION, "sr"), (Role.FULFILMENT, "fr")):
+        if team_role in have:
+            continue
+        ra = (
+            RoleAssignment.objects.filter(role=role, org_unit__path__startswith=region)
+            .select_related("user")
+            .order_by("user__username")
+            .first()
+        )
+        if ra is not None:
+            opp_services.team_member_add(actor=owner, opportunity=opportunity, user=ra.user, role=team_role)
 
 
 def _decider(case: Any) -> Any:
@@ -129,11 +155,22 @@ def build(*, stdout: Any = None) -> None:
         "supply_chain": reviewers_by_name["delivery"],
     }
     candidates = list(
-        Opportunity.objects.filter(stage="validating").select_related("owner", "org_unit").order_by("number")
+        Opportunity.objects.filter(stage="validating")
+        .select_related("owner", "org_unit")
+        .prefetch_related("team_members")
+        .order_by("number")
     )
+    # Scripts that move the opportunity on need the iron triangle on its team.
+    full = [o for o in candidates if {"ar", "sr", "fr"} <= {m.role for m in o.team_members.all()}]
+    rest = [o for o in candidates if o not in full]
+    assigned: list[tuple[str, str, Any]] = []
+    for grade, script in PLAN:
+        pool = full if script in MOVING and full else rest or full
+        if pool:
+            assigned.append((grade, script, pool.pop(0)))
     today = timezone.localdate()
     made = 0
-    for (grade, script), opportunity in zip(PLAN, candidates, strict=False):
+    for grade, script, opportunity in assigned:
         owner = opportunity.owner
         # Demo shortcut: grading has no service yet; the grade is set directly on the demo record.
         Opportunity.objects.filter(pk=opportunity.pk).update(grade=grade)
@@ -176,7 +213,12 @@ def build(*, stdout: Any = None) -> None:
                 )
                 _advance(owner, opportunity, "initiated")
             else:
+                _complete_team(owner, opportunity)
                 _gate(owner, opportunity, "ATI", reviewers)
+                if script == "guiding":
+                    _advance(owner, opportunity, "initiated", "guiding")
+                    made += 1
+                    continue
                 opportunity = _advance(owner, opportunity, "initiated", "guiding", "bidding")
                 if script == "atb_review":
                     case = _prepare(owner, opportunity, "ATB")

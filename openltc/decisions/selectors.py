@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -79,6 +81,28 @@ def open_conditions(subject: Any) -> QuerySet[DecisionCondition]:
         .select_related("owner", "case")
         .order_by("due_date", "created_at")
     )
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What a subject's workflow guards need from the decision engine, loaded in one place."""
+
+    approved: frozenset[str] = frozenset()
+    open_conditions: tuple[tuple[str, str], ...] = ()  # (gate of the decision, condition text)
+    latest: dict[str, DecisionCase] = field(default_factory=dict)
+
+
+def gate_facts(subject: Any, gates: Sequence[str] = GATE_ORDER) -> GateFacts:
+    """The gates the subject has an authorised approval for, its open conditions and its latest
+    case per gate."""
+    if subject is None or subject.pk is None:
+        return GateFacts()
+    approved = frozenset(g for g in gates if approved_decision(subject, g) is not None)
+    conditions = tuple((c.case.gate, c.text) for c in open_conditions(subject))
+    latest: dict[str, DecisionCase] = {}
+    for case in cases_for_subject(subject).filter(gate__in=list(gates)):
+        latest.setdefault(case.gate, case)
+    return GateFacts(approved=approved, open_conditions=conditions, latest=latest)
 
 
 def latest_case(subject: Any, gate: str) -> DecisionCase | None:

@@ -280,3 +280,12 @@ def test_pages_in_chinese(client, rep):
             reverse("contracts:detail", args=[contract.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
         ).content.decode()
     assert "付款里程碑与回款计划" in body
+
+
+def test_my_work_lists_drafts(rep, other_rep):
+    from openltc.contracts.mywork import contract_work
+
+    make_contract(rep)
+    items = contract_work(rep)
+    assert [(str(i.label), i.count) for i in items] == [("Contract drafts to finish", 1)]
+    assert contract_work(other_rep) == []

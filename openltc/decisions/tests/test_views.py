@@ -147,3 +147,33 @@ def test_deputies_page_appoints(client: Any, manager: Any, teammate: Any) -> Non
     )
     assert response.status_code == 302
     assert manager.deputies_appointed.get().deputy == teammate
+
+
+def test_checklist_answer_as_htmx_partial(client: Any, rep: Any, subject: Any) -> None:
+    case = open_case(rep, subject)
+    item = case.checklist.first()
+    client.force_login(rep)
+    response = client.post(
+        reverse("decisions:answer", args=[case.pk, item.pk]),
+        {"answer": "Updated answer"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith("<li")
+    assert "Updated answer" in body
+    item.refresh_from_db()
+    assert item.answer == "Updated answer"
+
+
+def test_pages_render_in_chinese(client: Any, rep: Any, manager: Any, subject: Any) -> None:
+    case = submitted_case(rep, subject)
+    manager.preferred_language = "zh-hans"
+    manager.save()
+    client.force_login(manager)
+    inbox = client.get(reverse("decisions:inbox")).content.decode()
+    assert "等待我决策" in inbox
+    page = client.get(reverse("decisions:case", args=[case.pk])).content.decode()
+    assert "记录决策" in page
+    minutes = client.get(reverse("decisions:minutes", args=[case.pk])).content.decode()
+    assert "决策纪要" in minutes

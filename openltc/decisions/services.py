@@ -453,6 +453,28 @@ def case_route(*, actor: Any, case: DecisionCase) -> DecisionCase:
     return locked
 
 
+def cases_reroute_for_subject(*, actor: Any, subject: Any) -> int:
+    """Routes the subject's undecided cases again after its attributes changed (a price or
+    payment-term change can move the deal to another level). Runs in the caller's transaction."""
+    ids = list(
+        DecisionCase.objects.for_subject(subject)
+        .filter(status__in=OPEN_CASE_STATUSES)
+        .values_list("pk", flat=True)
+    )
+    changed = 0
+    for pk in ids:
+        locked = _lock_pk(pk)
+        before = snapshot(locked, CASE_FIELDS)
+        old_level = locked.routed_level
+        _apply_routing(locked, subject)
+        if locked.routed_level != old_level:
+            DecisionVote.objects.filter(case=locked, round=locked.round).delete()
+            changed += 1
+        _save(locked, ROUTING_FIELDS)
+        _audit(actor, "decision_case.routed", locked, before, message=locked.routing_note)
+    return changed
+
+
 # --- reviews ------------------------------------------------------------------------------------------
 
 

@@ -507,3 +507,27 @@ def test_escalation_task_runs(rep: Any, subject: Any) -> None:
     DecisionCase.objects.filter(pk=case.pk).update(submitted_at=timezone.now() - datetime.timedelta(days=30))
     result = escalate_overdue_decisions.enqueue()
     assert result.return_value == 1
+
+
+def test_a_price_change_reroutes_the_open_case(rep: Any, manager: Any, region_vp: Any) -> None:
+    from decimal import Decimal
+
+    from openltc.opportunities.models import Opportunity
+
+    subject = make_subject(rep, grade="C")
+    case = submitted_case(rep, subject)
+    assert case.routed_level == DecisionLevel.OFFICE
+    Opportunity.objects.filter(pk=subject.pk).update(amount=Decimal("20000000"))
+    subject.refresh_from_db()
+    from django.db import transaction
+
+    with transaction.atomic():
+        assert services.cases_reroute_for_subject(actor=rep, subject=subject) == 1
+    case.refresh_from_db()
+    assert case.routed_level == DecisionLevel.REGION
+    with pytest.raises(TransitionRefused, match=r"Region SDT \(地区部\) level or higher"):
+        services.decision_record(actor=manager, case=case, outcome="approved", rationale="x")
+    assert (
+        services.decision_record(actor=region_vp, case=case, outcome="approved", rationale="x").outcome
+        == "approved"
+    )

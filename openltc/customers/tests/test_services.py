@@ -421,3 +421,15 @@ def test_contact_merge_when_merged_reports_to_kept(org, rep):
     kept = services.contact_merge(actor=rep, keep=boss, merge=worker)
     kept.refresh_from_db()
     assert kept.reports_to is None
+
+
+def test_rep_cannot_hand_a_customer_out_of_reach_but_manager_can(org, rep, teammate, manager):
+    customer = make_customer(actor=rep, org_unit=org.sh_team)
+    with pytest.raises(Forbidden, match="After this change you could no longer manage the customer."):
+        services.customer_update(actor=rep, customer=customer, data={"owner": teammate})
+    customer.refresh_from_db()
+    assert customer.owner == rep
+    assert not events(customer, "customer.updated").exists()
+    services.customer_update(actor=manager, customer=customer, data={"owner": teammate})
+    customer.refresh_from_db()
+    assert customer.owner == teammate

@@ -114,13 +114,7 @@ def contract_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 def _formsets(request: HttpRequest, contract: Contract | None) -> tuple[Any, Any]:
     if request.method == "POST":
-        data = request.POST.copy()
-        op = request.POST.get("op")
-        for prefix, name in (("lines", "add_line"), ("milestones", "add_milestone")):
-            if op == name:
-                key = f"{prefix}-TOTAL_FORMS"
-                data[key] = str(int(data.get(key) or 0) + 1)
-        return LineFormSet(data, prefix="lines"), MilestoneFormSet(data, prefix="milestones")
+        return LineFormSet(request.POST, prefix="lines"), MilestoneFormSet(request.POST, prefix="milestones")
     lines: list[dict[str, Any]] = []
     milestones: list[dict[str, Any]] = []
     if contract is not None and contract.current_version is not None:
@@ -195,6 +189,22 @@ def _preview(line_formset: Any, milestone_formset: Any) -> Preview:
     )
 
 
+LINE_DEFAULTS = {"kind": "product", "quantity": 1, "tax_rate": 13}
+MILESTONE_DEFAULTS = {"kind": "custom", "trigger_event": "custom", "due_days": 30}
+
+
+def _reopened(formset_class: Any, prefix: str, bound: Any, extra_row: dict[str, Any] | None) -> Any:
+    """An unbound formset showing the posted rows (deleted ones dropped) and perhaps a new row."""
+    rows = [
+        {name: form[name].value() for name in form.fields if name != "DELETE"}
+        for form in bound.forms
+        if not form["DELETE"].value()
+    ]
+    if extra_row is not None:
+        rows.append(dict(extra_row))
+    return formset_class(initial=rows, prefix=prefix)
+
+
 def _editor(
     request: HttpRequest,
     contract: Contract | None,
@@ -204,12 +214,26 @@ def _editor(
 ) -> HttpResponse:
     line_formset.is_valid()
     milestone_formset.is_valid()
+    preview = _preview(line_formset, milestone_formset)
+    op = request.POST.get("op", "")
+    if op.startswith("add_") or op == "recalc":
+        # Adding a row or recalculating is not a save: show the rows as typed, without errors.
+        form = ContractForm(initial=request.POST.dict(), user=request.user, instance=contract)
+        line_formset = _reopened(
+            LineFormSet, "lines", line_formset, LINE_DEFAULTS if op == "add_line" else None
+        )
+        milestone_formset = _reopened(
+            MilestoneFormSet,
+            "milestones",
+            milestone_formset,
+            MILESTONE_DEFAULTS if op == "add_milestone" else None,
+        )
     context = {
         "contract": contract,
         "form": form,
         "lines": line_formset,
         "milestones": milestone_formset,
-        "preview": _preview(line_formset, milestone_formset),
+        "preview": preview,
         "currency": (contract.currency if contract else None) or request.POST.get("currency") or "CNY",
     }
     if htmx_partial(request):

@@ -146,6 +146,7 @@ def test_editor_add_row_and_preview_do_not_save(client, rep):
     )
     assert added.status_code == 200
     assert 'name="lines-1-description"' in added.content.decode()
+    assert "This field is required." not in added.content.decode()
     preview = client.post(
         reverse("contracts:create"),
         editor_post(customer, rep.home_unit, op="preview"),

@@ -1,6 +1,5 @@
 """The list convention of the API: ``?page=1&page_size=50`` → ``{"count", "page", "page_size", "pages", "items"}``."""
 
-
 from typing import Any
 
 from ninja import Field, Schema

@@ -66,11 +66,24 @@ DEMO_USERS: list[tuple[str, str, list[tuple[str, str, int | None]]]] = [
 ]
 
 PERSON_NAMES = {
-    "admin": "系统管理员 Admin", "ceo": "陈总 Chen Wei", "east.vp": "王磊 Wang Lei", "south.vp": "李娜 Li Na",
-    "sh.manager": "张强 Zhang Qiang", "gz.manager": "刘洋 Liu Yang", "leads.east": "赵敏 Zhao Min",
-    "sh.ar": "孙杰 Sun Jie", "sh.sr": "周婷 Zhou Ting", "sh.fr": "吴刚 Wu Gang", "hz.ar": "郑浩 Zheng Hao",
-    "gz.ar": "黄丽 Huang Li", "gz.sr": "林峰 Lin Feng", "gz.fr": "何静 He Jing", "contracts": "马超 Ma Chao",
-    "finance": "高霞 Gao Xia", "legal": "罗斌 Luo Bin", "delivery": "梁勇 Liang Yong",
+    "admin": "系统管理员 Admin",
+    "ceo": "陈总 Chen Wei",
+    "east.vp": "王磊 Wang Lei",
+    "south.vp": "李娜 Li Na",
+    "sh.manager": "张强 Zhang Qiang",
+    "gz.manager": "刘洋 Liu Yang",
+    "leads.east": "赵敏 Zhao Min",
+    "sh.ar": "孙杰 Sun Jie",
+    "sh.sr": "周婷 Zhou Ting",
+    "sh.fr": "吴刚 Wu Gang",
+    "hz.ar": "郑浩 Zheng Hao",
+    "gz.ar": "黄丽 Huang Li",
+    "gz.sr": "林峰 Lin Feng",
+    "gz.fr": "何静 He Jing",
+    "contracts": "马超 Ma Chao",
+    "finance": "高霞 Gao Xia",
+    "legal": "罗斌 Luo Bin",
+    "delivery": "梁勇 Liang Yong",
 }
 
 HOME_UNITS = {
@@ -125,7 +138,7 @@ def build(*, stdout: Any = None) -> None:
         Country.objects.create(code=code, name=name, market=markets[market], risk_level=risk)
     for code, name in PRODUCT_LINES:
         ProductLine.objects.create(code=code, name=name)
-    for username, label, roles in DEMO_USERS:
+    for username, _label, roles in DEMO_USERS:
         user = User(
             username=username,
             email=f"{username}@demo.openltc.test",

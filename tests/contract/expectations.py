@@ -1,0 +1,381 @@
+"""The expected-outcome table of the permission contract.
+
+Every page (URL name, or ``route:<pattern>`` for unnamed ones) and every API operation
+(``METHOD /api/v1/path``) needs an entry; a key may be a glob (``leads:*``) and the most specific
+pattern wins. Outcomes per role: OK (2xx; for unsafe API calls also 400/409/422, i.e. authorised
+and answered by the business rules), NO (unsafe API calls: 403, or 400/409/422, never a 2xx),
+LOGIN (redirect to a login page), REDIRECT, E401, E403,
+E404, E405. Pages are asked with GET; unsafe API operations with a minimal body built from the
+schema (``body=`` overrides it), each in a savepoint that is rolled back.
+
+Adding a page or endpoint: run the contract, read the failure (it lists the missing keys), run
+again with OPENLTC_CONTRACT_DUMP=/tmp/contract.json to see what each role gets, decide what each
+role *should* get, and add the entry. If the code is wrong today, write the right answer in
+``expect``, today's in ``now`` and the reason in ``defect``.
+
+Roles (see harness.ROLES): anonymous, other_rep (rep of the South region), rep (owns the fixture
+records, Shanghai), manager (Shanghai office), reviewer (legal, company-wide view), sdt (East
+region manager and SDT), finance (company-wide view), admin (superuser).
+"""
+
+from __future__ import annotations
+
+from tests.contract.harness import (
+    E401,
+    E403,
+    E404,
+    E405,
+    LOGIN,
+    NO,
+    OK,
+    REDIRECT,
+    AdminRecord,
+    Entry,
+    Rec,
+    RoleUser,
+    outcomes,
+)
+
+# --- outcome profiles -------------------------------------------------------------------------
+
+PUBLIC = outcomes(OK)  # anyone, signed in or not
+SIGNED_IN = outcomes(OK, anonymous=LOGIN)  # any signed-in person (lists filter by scope)
+POST_ONLY = outcomes(E405, anonymous=LOGIN)  # a POST-only view behind login, asked with GET
+POST_ONLY_PUBLIC = outcomes(E405)  # a POST-only view open to anyone
+ANONYMOUS_ONLY = outcomes(REDIRECT, anonymous=OK)  # the login page sends signed-in people home
+# A record of the rep's team: the other region's rep gets 404 (never 403, so nothing leaks).
+VIEW_RECORD = outcomes(OK, anonymous=LOGIN, other_rep=E404)
+# Changing it: view-only company roles (legal, finance) get 404 too.
+CHANGE_RECORD = outcomes(OK, anonymous=LOGIN, other_rep=E404, reviewer=E404, finance=E404)
+EVERYONE_404 = outcomes(E404, anonymous=LOGIN)
+# The admin site answers by is_staff alone: anonymous and staff-less people go to its login.
+ADMIN_ROLES = ("anonymous", "rep", "admin")
+ADMIN_PAGE = {"anonymous": LOGIN, "rep": LOGIN, "admin": OK}
+ADMIN_GUARD_ROLES = ("anonymous", "rep")  # object pages: only the guard is asked (cost)
+ADMIN_GUARD = {"anonymous": LOGIN, "rep": LOGIN}
+
+# API
+API_SIGNED_IN = outcomes(OK, anonymous=E401)
+API_VIEW_RECORD = outcomes(OK, anonymous=E401, other_rep=E404)
+API_CHANGE_RECORD = outcomes(OK, anonymous=E401, other_rep=E404, reviewer=E404, finance=E404)
+
+
+# --- fixture records ----------------------------------------------------------------------------
+
+
+def rep_saved_view(ctx):
+    from openltc.core.saved_views import saved_view_save
+
+    return saved_view_save(
+        user=ctx.user("rep"), list_key="contract", name="contract", query_string="", allowed_keys=[]
+    ).pk
+
+
+def rep_case_attachment(ctx):
+    """(case id, attachment id) of an attachment on a case the rep sees and the other rep does not."""
+    if "attachment" not in ctx.memo:
+        from openltc.decisions.models import CaseAttachment, DecisionCase
+
+        hidden = DecisionCase.objects.restrict(ctx.user("other_rep")).values("pk")
+        cases = DecisionCase.objects.restrict(ctx.user("rep")).exclude(pk__in=hidden)
+        found = CaseAttachment._base_manager.filter(case__in=cases).order_by("pk").first()
+        ctx.memo["attachment"] = (found.case_id, found.pk) if found else (None, None)
+    return ctx.memo["attachment"]
+
+
+def rep_attachment_case_id(ctx):
+    return rep_case_attachment(ctx)[0]
+
+
+def rep_attachment_id(ctx):
+    return rep_case_attachment(ctx)[1]
+
+
+def customer_type(ctx):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get(app_label="customers", model="customer").pk
+
+
+def rep_user_id(ctx):
+    return ctx.user("rep").pk
+
+
+CUSTOMER = Rec("customers.Customer")
+CONTACT = Rec("customers.Contact")
+LEAD = Rec("leads.Lead")
+OPP = Rec("opportunities.Opportunity")
+CASE = Rec("decisions.DecisionCase")
+CONTRACT = Rec("contracts.Contract")
+REP_TOKEN = Rec("org.ApiToken", {"user": RoleUser("rep")})
+IMPORT_JOB = Rec("core.ImportJob", {"user": RoleUser("rep")})
+
+# --- pages --------------------------------------------------------------------------------------
+
+PAGES: dict[str, Entry] = {
+    # core and accounts
+    "home": Entry(SIGNED_IN),
+    "healthz": Entry(PUBLIC),
+    "history": Entry(VIEW_RECORD, args={"app_label": "customers", "model_name": "customer", "pk": CUSTOMER}),
+    "login": Entry(ANONYMOUS_ONLY),
+    "logout": Entry(POST_ONLY_PUBLIC),
+    "password_change": Entry(SIGNED_IN),
+    "password_change_done": Entry(SIGNED_IN),
+    "password_reset": Entry(PUBLIC),
+    "password_reset_done": Entry(PUBLIC),
+    "password_reset_complete": Entry(PUBLIC),
+    "password_reset_confirm": Entry(PUBLIC, args={"uidb64": "MQ", "token": "set-password"}),
+    # org
+    "org:profile": Entry(SIGNED_IN),
+    "org:tokens": Entry(SIGNED_IN),
+    "org:token_revoke": Entry(POST_ONLY, args={"token_id": REP_TOKEN}),
+    "org:language": Entry(POST_ONLY_PUBLIC),
+    # saved views
+    "saved_views:save": Entry(POST_ONLY),
+    "saved_views:delete": Entry(POST_ONLY, args={"pk": rep_saved_view}),
+    # customers
+    "customers:list": Entry(SIGNED_IN),
+    "customers:create": Entry(SIGNED_IN),
+    "customers:duplicates": Entry(SIGNED_IN),
+    "customers:actions": Entry(SIGNED_IN),
+    "customers:detail": Entry(VIEW_RECORD, args={"pk": CUSTOMER}),
+    "customers:edit": Entry(CHANGE_RECORD, args={"pk": CUSTOMER}),
+    "customers:merge": Entry(
+        CHANGE_RECORD, args={"pk": CUSTOMER, "other": Rec("customers.Customer", index=1)}
+    ),
+    "customers:contact_create": Entry(CHANGE_RECORD, args={"pk": CUSTOMER}),
+    "customers:contact_merge": Entry(POST_ONLY, args={"pk": CUSTOMER}),
+    "customers:contact_edit": Entry(CHANGE_RECORD, args={"pk": CONTACT}),
+    "customers:contact_stance": Entry(CHANGE_RECORD, args={"pk": CONTACT}),
+    "customers:relationship_create": Entry(POST_ONLY, args={"pk": CUSTOMER}),
+    "customers:relationship_delete": Entry(POST_ONLY, args={"pk": Rec("customers.ContactRelationship")}),
+    "customers:plan_create": Entry(POST_ONLY, args={"pk": CUSTOMER}),
+    "customers:plan_status": Entry(POST_ONLY, args={"pk": Rec("customers.RelationshipPlan")}),
+    "customers:survey_create": Entry(POST_ONLY, args={"pk": CUSTOMER}),
+    "customers:action_create": Entry(POST_ONLY, args={"pk": Rec("customers.RelationshipPlan")}),
+    "customers:action_complete": Entry(POST_ONLY, args={"pk": Rec("customers.RelationshipAction")}),
+    # leads
+    "leads:list": Entry(SIGNED_IN),
+    "leads:board": Entry(SIGNED_IN),
+    "leads:create": Entry(SIGNED_IN),
+    "leads:bulk": Entry(POST_ONLY),
+    "leads:detail": Entry(VIEW_RECORD, args={"pk": LEAD}),
+    "leads:edit": Entry(
+        CHANGE_RECORD,
+        args={"pk": LEAD},
+        now=VIEW_RECORD,
+        defect="leads: view-only roles (legal, finance) are shown the edit form; other apps answer 404",
+    ),
+    "leads:validate": Entry(POST_ONLY, args={"pk": LEAD}),
+    "leads:action": Entry(POST_ONLY, args={"pk": LEAD, "action": "qualify"}),
+    "leads:assign": Entry(POST_ONLY, args={"pk": LEAD}),
+    "leads:activity": Entry(POST_ONLY, args={"pk": LEAD}),
+    "leads:criterion": Entry(POST_ONLY, args={"pk": LEAD, "criterion_id": Rec("leads.NurturingCriterion")}),
+    "leads:convert": Entry(POST_ONLY, args={"pk": LEAD}),
+    "leads:merge": Entry(POST_ONLY, args={"pk": LEAD}),
+    "leads:leads_import_upload": Entry(SIGNED_IN),
+    "leads:leads_import_*": Entry(VIEW_RECORD, args={"pk": IMPORT_JOB}),
+    # opportunities
+    "opportunities:list": Entry(SIGNED_IN),
+    "opportunities:board": Entry(SIGNED_IN),
+    "opportunities:create": Entry(SIGNED_IN),
+    "opportunities:detail": Entry(VIEW_RECORD, args={"pk": OPP}),
+    "opportunities:edit": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:probability": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:forecast": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:close_lost": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:abandon": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:team_add": Entry(POST_ONLY, args={"pk": OPP}),
+    "opportunities:team_remove": Entry(
+        POST_ONLY,
+        args={
+            "pk": Rec("opportunities.OpportunityTeamMember", attr="opportunity_id"),
+            "member_id": Rec("opportunities.OpportunityTeamMember"),
+        },
+    ),
+    # decisions
+    "decisions:inbox": Entry(SIGNED_IN),
+    "decisions:list": Entry(SIGNED_IN),
+    "decisions:deputies": Entry(SIGNED_IN),
+    "decisions:open": Entry(POST_ONLY),
+    "decisions:*": Entry(POST_ONLY, args={"pk": CASE}),
+    "decisions:case": Entry(VIEW_RECORD, args={"pk": CASE}),
+    "decisions:minutes": Entry(VIEW_RECORD, args={"pk": CASE}),
+    "decisions:edit": Entry(POST_ONLY, args={"pk": CASE}),
+    "decisions:answer": Entry(
+        POST_ONLY,
+        args={
+            "pk": Rec("decisions.CaseChecklistItem", attr="case_id"),
+            "item_id": Rec("decisions.CaseChecklistItem"),
+        },
+    ),
+    "decisions:attachment": Entry(
+        VIEW_RECORD, args={"pk": rep_attachment_case_id, "attachment_id": rep_attachment_id}
+    ),
+    "decisions:deputy_revoke": Entry(POST_ONLY, args={"deputy_id": Rec("decisions.Deputy")}),
+    # contracts
+    "contracts:list": Entry(SIGNED_IN),
+    "contracts:create": Entry(SIGNED_IN),
+    "contracts:detail": Entry(VIEW_RECORD, args={"pk": CONTRACT}),
+    "contracts:compare": Entry(VIEW_RECORD, args={"pk": CONTRACT}),
+    "contracts:edit": Entry(CHANGE_RECORD, args={"pk": CONTRACT}),
+    "contracts:open_atc_case": Entry(POST_ONLY, args={"pk": CONTRACT}),
+    "contracts:countersign": Entry(
+        POST_ONLY,
+        args={
+            "pk": Rec("contracts.CountersignStep", attr="contract_id"),
+            "step_id": Rec("contracts.CountersignStep"),
+        },
+    ),
+    "contracts:plan_trigger": Entry(
+        POST_ONLY,
+        args={
+            "pk": Rec("contracts.ReceivablePlanLine", attr="contract_id"),
+            "line_id": Rec("contracts.ReceivablePlanLine"),
+        },
+    ),
+    "contracts:action": Entry(CHANGE_RECORD, args={"pk": CONTRACT, "code": "submit"}),
+    # the admin site
+    "admin:index": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
+    "admin:login": Entry({"anonymous": OK, "rep": OK, "admin": REDIRECT}, roles=ADMIN_ROLES),
+    "admin:logout": Entry({"anonymous": REDIRECT, "rep": REDIRECT, "admin": E405}, roles=ADMIN_ROLES),
+    "admin:password_change": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
+    "admin:password_change_done": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
+    "admin:jsi18n": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
+    "admin:autocomplete": Entry(
+        {**ADMIN_PAGE, "admin": E403}, roles=ADMIN_ROLES, note="needs query parameters"
+    ),
+    "admin:app_list": Entry(ADMIN_PAGE, args={"app_label": "org"}, roles=ADMIN_ROLES),
+    "admin:view_on_site": Entry(
+        {**ADMIN_PAGE, "admin": REDIRECT},
+        args={"content_type_id": customer_type, "object_id": CUSTOMER},
+        roles=ADMIN_ROLES,
+    ),
+    "admin:auth_user_password_change": Entry(ADMIN_PAGE, args={"id": rep_user_id}, roles=ADMIN_ROLES),
+    "admin:*_changelist": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
+    "admin:*": Entry(ADMIN_GUARD, args={"object_id": AdminRecord()}, roles=ADMIN_GUARD_ROLES),
+    "admin:*_simple_history": Entry(ADMIN_GUARD, skip="regex route with unnamed groups; same admin guard"),
+    "route:admin/*": Entry(ADMIN_GUARD, args={"object_id": AdminRecord()}, roles=ADMIN_GUARD_ROLES),
+    "route:admin/(?P<url>.*)$": Entry(
+        {**ADMIN_PAGE, "admin": E404}, args={"url": "no/such/page/"}, roles=ADMIN_ROLES
+    ),
+}
+
+# --- API operations -----------------------------------------------------------------------------
+
+API_ARGS = {
+    "token_id": REP_TOKEN,
+    "customer_id": CUSTOMER,
+    "contact_id": CONTACT,
+    "relationship_id": Rec("customers.ContactRelationship"),
+    "lead_id": LEAD,
+    "criterion_id": Rec("leads.NurturingCriterion"),
+    "opportunity_id": OPP,
+    "member_id": Rec("opportunities.OpportunityTeamMember"),
+    "case_id": CASE,
+    "contract_id": CONTRACT,
+}
+
+
+def _api(expect, **extra):
+    return Entry(expect, args=API_ARGS, **extra)
+
+
+# Writes on a record: view-only roles can see the record, so they get 403 (nothing leaks);
+# the other region's rep cannot, and gets 404.
+API_WRITE_RECORD = outcomes(OK, anonymous=E401, other_rep=E404, reviewer=NO, finance=NO)
+API_OWNER_ONLY = outcomes(E404, anonymous=E401, rep=OK)
+
+API: dict[str, Entry] = {
+    # lists, creation and "me": any signed-in person (lists are narrowed to what they may see)
+    "GET /api/v1/*": _api(API_SIGNED_IN),
+    "POST /api/v1/org/tokens": _api(API_SIGNED_IN),
+    "PATCH /api/v1/org/me/preferences": _api(API_SIGNED_IN),
+    "POST /api/v1/org/tokens/{token_id}/revoke": _api(API_OWNER_ONLY),
+    "POST /api/v1/customers": _api(API_SIGNED_IN),
+    "POST /api/v1/leads": _api(API_SIGNED_IN),
+    "POST /api/v1/opportunities": _api(API_SIGNED_IN),
+    "POST /api/v1/contracts": _api(API_SIGNED_IN),
+    "POST /api/v1/decisions/cases": _api(API_SIGNED_IN),
+    # one record, read
+    "GET /api/v1/*/{*_id}*": _api(API_VIEW_RECORD),
+    # one record, written
+    "POST /api/v1/*/{*_id}*": _api(API_WRITE_RECORD),
+    "PATCH /api/v1/*/{*_id}*": _api(API_WRITE_RECORD),
+    "PUT /api/v1/*/{*_id}*": _api(API_WRITE_RECORD),
+    "DELETE /api/v1/*/{*_id}*": _api(API_WRITE_RECORD),
+    "POST /api/v1/customers/{customer_id}/merge": _api(
+        API_CHANGE_RECORD, body={"merge_id": Rec("customers.Customer", index=1)}
+    ),
+    "POST /api/v1/customers/{customer_id}/contacts/merge": _api(
+        API_CHANGE_RECORD,
+        body={
+            "keep_id": Rec("customers.Contact", {"customer": CUSTOMER}),
+            "merge_id": Rec("customers.Contact", {"customer": CUSTOMER}, index=1),
+        },
+    ),
+    "POST /api/v1/customers/{customer_id}/relationships": _api(
+        API_CHANGE_RECORD,
+        body={"source_id": CONTACT, "target_id": Rec("customers.Contact", index=1), "kind": "reports_to"},
+    ),
+    # lead distribution is for lead managers and sales managers, not the rep
+    "POST /api/v1/leads/{lead_id}/assign": _api(
+        outcomes(NO, anonymous=E401, other_rep=E404, admin=OK),
+        note="assigning needs the lead-manager role over the lead's unit",
+    ),
+    "POST /api/v1/leads/{lead_id}/distribute": _api(
+        outcomes(OK, anonymous=E401, other_rep=E404, rep=NO, reviewer=NO, finance=NO)
+    ),
+    # customers: view-only roles get 404 on writes (the other apps answer 403)
+    "POST /api/v1/customers/{*": _api(API_CHANGE_RECORD),
+    "PATCH /api/v1/customers/*": _api(API_CHANGE_RECORD),
+    "DELETE /api/v1/customers/*": _api(API_CHANGE_RECORD),
+    "GET /api/v1/contracts/{contract_id}/diff": _api(
+        outcomes("422", anonymous=E401), note="needs the two version numbers as query parameters"
+    ),
+    # multipart uploads: the body is validated before the record is looked up
+    "POST /api/v1/contracts/{contract_id}/archive": _api(outcomes(OK, anonymous=E401)),
+    "POST /api/v1/decisions/cases/{case_id}/attachments": _api(outcomes(OK, anonymous=E401)),
+    "POST /api/v1/decisions/cases/{case_id}/opinions": _api(
+        outcomes(OK, anonymous=E401), note="the generated body fails validation before the case lookup"
+    ),
+    "POST /api/v1/contracts/{contract_id}/opinions": _api(
+        outcomes(NO, anonymous=E401, other_rep=E404, admin=OK),
+        note="opinions come from the reviewers named on the contract's review",
+    ),
+    # decision workflow: the workflow answers who may act (403, or 409 with the reason)
+    "POST /api/v1/decisions/cases/{case_id}/*": _api(API_WRITE_RECORD),
+    "POST /api/v1/opportunities/{opportunity_id}/advance": _api(
+        API_VIEW_RECORD, note="the generated stage is refused (422) before the permission check"
+    ),
+    "POST /api/v1/leads/{lead_id}/merge": _api(
+        API_WRITE_RECORD, body={"merge_id": Rec("leads.Lead", index=1)}
+    ),
+    "POST /api/v1/decisions/cases/{case_id}/checklist/{item_id}": Entry(
+        API_WRITE_RECORD,
+        args={
+            "case_id": Rec("decisions.CaseChecklistItem", attr="case_id"),
+            "item_id": Rec("decisions.CaseChecklistItem"),
+        },
+    ),
+    "POST /api/v1/contracts/{contract_id}/countersign/{step_id}/sign-off": Entry(
+        API_WRITE_RECORD,
+        args={
+            "contract_id": Rec("contracts.CountersignStep", attr="contract_id"),
+            "step_id": Rec("contracts.CountersignStep"),
+        },
+    ),
+    "POST /api/v1/leads/{lead_id}/claim": _api(
+        outcomes(NO, anonymous=E401, other_rep=E404), note="the fixture lead is not in the pool"
+    ),
+    "DELETE /api/v1/opportunities/{opportunity_id}/team/{member_id}": Entry(
+        API_WRITE_RECORD,
+        args={
+            "opportunity_id": Rec("opportunities.OpportunityTeamMember", attr="opportunity_id"),
+            "member_id": Rec("opportunities.OpportunityTeamMember"),
+        },
+    ),
+}
+
+# Pages that may be POSTed without a CSRF token (none: every form carries the token).
+CSRF_EXEMPT: set[str] = set()

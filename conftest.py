@@ -20,6 +20,8 @@ import pytest
 from openltc.org.models import OrgUnit, RoleAssignment, User
 from openltc.org.roles import DecisionLevel, Role
 
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 @dataclass
 class Org:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,25 +19,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.base_url = live_server.url  # type: ignore[attr-defined]
-        page.js_errors = errors  # type: ignore[attr-defined]
-        yield page
-        browser.close()
+def page(browser_page: Any) -> Any:
+    return browser_page
 
 
 def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
@@ -102,7 +84,7 @@ def test_org_map_draws_and_edits(page, org, rep):
     assert page.js_errors == []
 
 
-def test_customer_pages_have_no_serious_accessibility_problems(live_server, org, rep):
+def test_customer_pages_have_no_serious_accessibility_problems(chromium, live_server, org, rep):
     """axe-core (WCAG 2 A/AA) on the detail page with its forms, the edit form and the duplicates page."""
     import json
     from pathlib import Path
@@ -110,39 +92,37 @@ def test_customer_pages_have_no_serious_accessibility_problems(live_server, org,
     axe = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
     if not os.path.exists(CHROMIUM) or not axe.exists():
         pytest.skip("Chromium or axe-core is not installed")
-    from playwright.sync_api import sync_playwright
 
     customer = make_customer(actor=rep, org_unit=org.sh_team, name="Acme")
     boss = make_contact(customer=customer, name="Boss", management_level="decision")
     make_contact(customer=customer, name="Eng", reports_to=boss)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        # bypass_csp only so the test can inject axe-core; the pages themselves never need it.
-        page = browser.new_context(bypass_csp=True).new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        page.fill("#id_username", "rep")
-        page.fill("#id_password", "pw-Secret-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
-        problems = {}
-        for path in (
-            f"/customers/{customer.pk}/",
-            f"/customers/{customer.pk}/edit/",
-            f"/customers/{customer.pk}/contacts/new/",
-            "/customers/duplicates/?name=Acme",
-            "/customers/new/",
-        ):
-            page.goto(live_server.url + path)
-            page.add_script_tag(path=str(axe))
-            result = page.evaluate(
-                "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-            )
-            found = [
-                f"{v['id']}: {v['help']} {json.dumps([n['target'] for n in v['nodes']][:3])}"
-                for v in result["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-            if found:
-                problems[path] = found
-        browser.close()
+    # bypass_csp only so the test can inject axe-core; the pages themselves never need it.
+    page = chromium.new_context(bypass_csp=True).new_page()
+    page.set_default_timeout(30_000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "rep")
+    page.fill("#id_password", "pw-Secret-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    problems = {}
+    for path in (
+        f"/customers/{customer.pk}/",
+        f"/customers/{customer.pk}/edit/",
+        f"/customers/{customer.pk}/contacts/new/",
+        "/customers/duplicates/?name=Acme",
+        "/customers/new/",
+    ):
+        page.goto(live_server.url + path)
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        )
+        found = [
+            f"{v['id']}: {v['help']} {json.dumps([n['target'] for n in v['nodes']][:3])}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if found:
+            problems[path] = found
+    page.context.close()
     assert problems == {}

@@ -16,7 +16,7 @@ from django.db import connection
 from conftest import make_user
 from openltc.core.errors import Conflict
 from openltc.decisions import services
-from openltc.decisions.models import Decision, DecisionCase
+from openltc.decisions.models import Decision, DecisionCase, DelegationRule
 from openltc.decisions.tests.factories import make_subject, submitted_case
 from openltc.org.roles import DecisionLevel, Role
 
@@ -28,6 +28,8 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "pos
 @pytest.mark.django_db(transaction=True)
 def test_two_deciders_at_once_make_one_decision(rep: Any, manager: Any, org: Any) -> None:
     assert connection.vendor == "postgresql"
+    # A transactional test flushes the migration's default matrix; state the rule this test needs.
+    DelegationRule.objects.create(gate="ATI", level=DecisionLevel.OFFICE, order=1, note="office decides")
     other = make_user("sdt2", (Role.SDT_MEMBER, org.sh, DecisionLevel.OFFICE), home=org.sh)
     case = submitted_case(rep, make_subject(rep))
     barrier = threading.Barrier(2)
@@ -43,6 +45,8 @@ def test_two_deciders_at_once_make_one_decision(rep: Any, manager: Any, org: Any
             results[user.username] = "ok"
         except Conflict as exc:
             results[user.username] = exc.message
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            results[user.username] = repr(exc)
         finally:
             connections.close_all()
 
@@ -54,7 +58,7 @@ def test_two_deciders_at_once_make_one_decision(rep: Any, manager: Any, org: Any
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert Decision.objects.filter(case=case).count() == 1
+    assert Decision.objects.filter(case=case).count() == 1, results
     winner = Decision.objects.get(case=case).decided_by.username
     loser = "sdt2" if winner == "manager" else "manager"
     assert results[winner] == "ok"

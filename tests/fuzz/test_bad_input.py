@@ -151,7 +151,11 @@ KNOWN_API_DEFECTS = {
     "login_empty": "the login page shows only non-field errors: an empty username gets no message",
     "login_blank": "the login page shows only non-field errors: a blank username gets no message",
     "login_nul": "the login page shows only non-field errors: a NUL byte in the username gets no message",
+    "login_long": "on PostgreSQL a username over 255 characters makes django-axes fail to record the failed "
+    "login (value too long for varchar(255)): the login answers 500 instead of a form error",
 }
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
 def _with_known_defects(names):
@@ -360,6 +364,8 @@ LOGIN_DEFECTS = {"empty": "login_empty", "blank": "login_blank", "nul_byte": "lo
     [
         pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_API_DEFECTS[LOGIN_DEFECTS[n]]))
         if n in LOGIN_DEFECTS
+        else pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_API_DEFECTS["login_long"]))
+        if ON_POSTGRES and len(BAD_TEXT[n]) > 255
         else n
         for n in BAD_TEXT
     ],

@@ -109,8 +109,9 @@ def check_audit_subject_types() -> Iterator[str]:
 
     from openltc.core.models import AuditEvent
 
-    used = AuditEvent.objects.values_list("subject_type_id", flat=True).distinct()
-    types = {ct.pk: ct for ct in ContentType.objects.filter(pk__in=list(used))}
+    # order_by() drops the default ordering, which would otherwise defeat DISTINCT.
+    used = list(AuditEvent.objects.order_by().values_list("subject_type_id", flat=True).distinct())
+    types = {ct.pk: ct for ct in ContentType.objects.filter(pk__in=used)}
     for type_id in used:
         ct = types.get(type_id)
         if ct is None:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openltc.api.api import api
 from openltc.core import views as core_views
+from openltc.org.forms import LoginForm
 
 admin.site.site_header = _("OpenLTC administration")
 admin.site.site_title = _("OpenLTC administration")
@@ -14,7 +15,11 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", core_views.record_history, name="history"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from openltc.core.audit import diff, record_event, snapshot
 from openltc.core.errors import Conflict, from_validation_error
@@ -16,6 +17,15 @@ M = TypeVar("M", bound=models.Model)
 
 def validate(instance: models.Model, *, exclude: Iterable[str] | None = None) -> None:
     """Runs ``full_clean`` and turns its ValidationError into a DomainError with field errors."""
+    skipped = set(exclude or ())
+    errors: dict[str, list[str]] = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        # Model fields (unlike form fields) let NUL through; PostgreSQL cannot store it in text.
+        if field.name not in skipped and isinstance(value, str) and "\x00" in value:
+            errors[field.name] = [str(_("Null characters are not allowed."))]
+    if errors:
+        raise from_validation_error(ValidationError(errors))
     try:
         instance.full_clean(exclude=list(exclude) if exclude else None)
     except ValidationError as exc:

@@ -20,6 +20,7 @@ from openltc.core.exports import Column, export_format, export_response
 from openltc.core.htmx import htmx_partial
 from openltc.core.pagination import paginate
 from openltc.core.saved_views import saved_views_context
+from openltc.core.visibility import CHANGE, VIEW
 from openltc.leads import forms, selectors, services, workflow
 from openltc.leads.choices import OPEN_STATUSES, LeadStatus
 from openltc.leads.models import Lead, NurturingCriterion
@@ -47,9 +48,9 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _get(request: HttpRequest, pk: Any) -> Lead:
+def _get(request: HttpRequest, pk: Any, action: str = VIEW) -> Lead:
     try:
-        return selectors.lead_get_for_user(user=request.user, pk=pk)
+        return selectors.lead_get_for_user(user=request.user, pk=pk, action=action)
     except NotFound:
         raise Http404(_("Not found.")) from None
 
@@ -180,7 +181,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lead_edit(request: HttpRequest, pk: Any) -> HttpResponse:
-    lead = _get(request, pk)
+    lead = _get(request, pk, CHANGE)
     form = forms.LeadForm(request.POST or None, instance=lead, user=request.user, creating=False)
     if request.method == "POST" and form.is_valid():
         try:

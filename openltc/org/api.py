@@ -35,8 +35,11 @@ class MeOut(Schema):
 
 
 class PreferencesIn(Schema):
-    preferred_language: str = Field("", max_length=10)
-    time_zone: str = Field("", max_length=64)
+    """Both settings are stated each time ("" means the company default), so a body that is not
+    an object with them is refused rather than silently resetting them."""
+
+    preferred_language: str = Field(..., max_length=10)
+    time_zone: str = Field(..., max_length=64)
     display_name: str | None = Field(None, max_length=150)
 
 

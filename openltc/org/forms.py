@@ -4,6 +4,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from openltc.org.models import User
@@ -34,3 +35,14 @@ class TokenForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form sets max_length only on the widget; refusing an over-long username
+    here keeps it away from authentication and the login-failure log (varchar(255))."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > 254:
+            raise forms.ValidationError(_("Enter a username or e-mail address of at most 254 characters."))
+        return username

@@ -160,12 +160,7 @@ PAGES: dict[str, Entry] = {
     "leads:create": Entry(SIGNED_IN),
     "leads:bulk": Entry(POST_ONLY),
     "leads:detail": Entry(VIEW_RECORD, args={"pk": LEAD}),
-    "leads:edit": Entry(
-        CHANGE_RECORD,
-        args={"pk": LEAD},
-        now=VIEW_RECORD,
-        defect="leads: view-only roles (legal, finance) are shown the edit form; other apps answer 404",
-    ),
+    "leads:edit": Entry(CHANGE_RECORD, args={"pk": LEAD}),
     "leads:validate": Entry(POST_ONLY, args={"pk": LEAD}),
     "leads:action": Entry(POST_ONLY, args={"pk": LEAD, "action": "qualify"}),
     "leads:assign": Entry(POST_ONLY, args={"pk": LEAD}),

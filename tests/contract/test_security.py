@@ -208,12 +208,6 @@ def test_no_password_or_token_in_the_logs(rep):
         assert value not in logged, f"{value!r} appears in the logs"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-axes logs each failed login at WARNING with the username typed, which is an e-mail "
-    "address when people sign in by e-mail (personal data in the logs); needs a redacting log filter "
-    "or AXES logging turned down in openltc/config/settings/base.py",
-)
 @pytest.mark.django_db
 def test_no_email_addresses_in_the_logs(rep):
     logged, _password, _secret = _logged_during_login_failures_and_token_use(rep)

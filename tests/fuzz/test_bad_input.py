@@ -127,8 +127,9 @@ def test_api_preferences_wrong_types_are_422(api_client_for, rep, value):
     before = _user_state(rep)
 
     for field in ("preferred_language", "time_zone", "display_name"):
+        body = {"preferred_language": "", "time_zone": "", field: value}
         response = client.patch(
-            "/api/v1/org/me/preferences", data=json.dumps({field: value}), content_type="application/json"
+            "/api/v1/org/me/preferences", data=json.dumps(body), content_type="application/json"
         )
         _tried()
         if value is None and field == "display_name":
@@ -139,21 +140,10 @@ def test_api_preferences_wrong_types_are_422(api_client_for, rep, value):
     assert _user_state(rep) == before
 
 
-# Known defects, kept visible: strict xfail turns green-to-red the day they are fixed, so the
-# mark is then removed. Reported to the owners of openltc/org.
-KNOWN_API_DEFECTS = {
-    "nul_byte": "PATCH /org/me/preferences stores a NUL byte in display_name: the model field has no "
-    "null-character validator (forms have one); PostgreSQL refuses such text",
-    "json_list": "PATCH /org/me/preferences accepts a JSON list as body and applies the defaults",
-    "json_string": "PATCH /org/me/preferences accepts a JSON string as body and applies the defaults",
-    "token_nul": "POST /org/tokens stores a NUL byte in the token name (no null-character validation in the "
-    "API schema or model); PostgreSQL refuses such text",
-    "login_empty": "the login page shows only non-field errors: an empty username gets no message",
-    "login_blank": "the login page shows only non-field errors: a blank username gets no message",
-    "login_nul": "the login page shows only non-field errors: a NUL byte in the username gets no message",
-    "login_long": "on PostgreSQL a username over 255 characters makes django-axes fail to record the failed "
-    "login (value too long for varchar(255)): the login answers 500 instead of a form error",
-}
+# Known defects, kept visible as strict xfails (they turn red the day they are fixed). The
+# foundation defects the first run found (NUL bytes stored, non-object bodies accepted, login
+# field errors hidden, over-long usernames reaching django-axes) are fixed; none is open.
+KNOWN_API_DEFECTS: dict[str, str] = {}
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
@@ -286,11 +276,7 @@ def test_token_named_with_markup_is_listed_escaped(rep_client, rep):
         {"name": "t", "expires_at": "tomorrow"},
         {"name": "t", "expires_at": 10**15},
         {"name": "t", "expires_at": "2001-01-01T00:00:00Z"},
-        pytest.param(
-            {"name": "nul\x00byte"},
-            marks=pytest.mark.xfail(strict=True, reason=KNOWN_API_DEFECTS["token_nul"]),
-            id="nul_byte",
-        ),
+        pytest.param({"name": "nul\x00byte"}, id="nul_byte"),
     ],
     ids=lambda p: json.dumps(p)[:40],
 )
@@ -356,19 +342,9 @@ def test_language_switch_never_redirects_off_site(rep_client, target):
 # --- login ----------------------------------------------------------------------------------------
 
 
-LOGIN_DEFECTS = {"empty": "login_empty", "blank": "login_blank", "nul_byte": "login_nul"}
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_API_DEFECTS[LOGIN_DEFECTS[n]]))
-        if n in LOGIN_DEFECTS
-        else pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_API_DEFECTS["login_long"]))
-        if ON_POSTGRES and len(BAD_TEXT[n]) > 255
-        else n
-        for n in BAD_TEXT
-    ],
+    [n for n in BAD_TEXT],
 )
 def test_login_with_bad_usernames_is_a_form_error(client, rep, name):
     response = client.post("/accounts/login/", {"username": BAD_TEXT[name], "password": "x"})

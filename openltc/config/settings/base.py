@@ -211,6 +211,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
+        # axes logs the typed username (often an e-mail address) on every failure: personal data.
+        "axes": {"level": "ERROR"},
     },
 }

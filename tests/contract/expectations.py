@@ -48,6 +48,7 @@ VIEW_RECORD = outcomes(OK, anonymous=LOGIN, other_rep=E404)
 # Changing it: view-only company roles (legal, finance) get 404 too.
 CHANGE_RECORD = outcomes(OK, anonymous=LOGIN, other_rep=E404, reviewer=E404, finance=E404)
 EVERYONE_404 = outcomes(E404, anonymous=LOGIN)
+OWNER_ONLY = outcomes(E404, anonymous=LOGIN, rep=OK)  # personal records (import jobs), even for admins
 # The admin site answers by is_staff alone: anonymous and staff-less people go to its login.
 ADMIN_ROLES = ("anonymous", "rep", "admin")
 ADMIN_PAGE = {"anonymous": LOGIN, "rep": LOGIN, "admin": OK}
@@ -83,6 +84,21 @@ def rep_case_attachment(ctx):
     return ctx.memo["attachment"]
 
 
+def rep_lead_import_job(ctx):
+    """An import job of the rep's, uploaded through the import service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openltc.core.imports import import_upload
+    from openltc.leads.imports import LeadImporter
+
+    upload = SimpleUploadedFile(
+        "leads.csv", "title,company\n华东项目,Acme\n".encode(), content_type="text/csv"
+    )
+    return import_upload(
+        actor=ctx.user("rep"), importer=LeadImporter, upload=upload, mode="all_or_nothing"
+    ).pk
+
+
 def rep_attachment_case_id(ctx):
     return rep_case_attachment(ctx)[0]
 
@@ -108,7 +124,6 @@ OPP = Rec("opportunities.Opportunity")
 CASE = Rec("decisions.DecisionCase")
 CONTRACT = Rec("contracts.Contract")
 REP_TOKEN = Rec("org.ApiToken", {"user": RoleUser("rep")})
-IMPORT_JOB = Rec("core.ImportJob", {"user": RoleUser("rep")})
 
 # --- pages --------------------------------------------------------------------------------------
 
@@ -169,7 +184,7 @@ PAGES: dict[str, Entry] = {
     "leads:convert": Entry(POST_ONLY, args={"pk": LEAD}),
     "leads:merge": Entry(POST_ONLY, args={"pk": LEAD}),
     "leads:leads_import_upload": Entry(SIGNED_IN),
-    "leads:leads_import_*": Entry(VIEW_RECORD, args={"pk": IMPORT_JOB}),
+    "leads:leads_import_*": Entry(OWNER_ONLY, args={"pk": rep_lead_import_job}),
     # opportunities
     "opportunities:list": Entry(SIGNED_IN),
     "opportunities:board": Entry(SIGNED_IN),

@@ -99,6 +99,26 @@ def rep_lead_import_job(ctx):
     ).pk
 
 
+def sdt_deputy(ctx):
+    """The East SDT decider appoints the Shanghai manager as deputy for the coming week."""
+    import datetime
+
+    from django.utils import timezone
+
+    from openltc.decisions.services import deputy_appoint
+
+    today = timezone.localdate()
+    sdt = ctx.user("sdt")
+    return deputy_appoint(
+        actor=sdt,
+        principal=sdt,
+        deputy=ctx.user("manager"),
+        valid_from=today,
+        valid_until=today + datetime.timedelta(days=7),
+        reason="contract fixture",
+    ).pk
+
+
 def rep_attachment_case_id(ctx):
     return rep_case_attachment(ctx)[0]
 
@@ -222,7 +242,7 @@ PAGES: dict[str, Entry] = {
     "decisions:attachment": Entry(
         VIEW_RECORD, args={"pk": rep_attachment_case_id, "attachment_id": rep_attachment_id}
     ),
-    "decisions:deputy_revoke": Entry(POST_ONLY, args={"deputy_id": Rec("decisions.Deputy")}),
+    "decisions:deputy_revoke": Entry(POST_ONLY, args={"deputy_id": sdt_deputy}),
     # contracts
     "contracts:list": Entry(SIGNED_IN),
     "contracts:create": Entry(SIGNED_IN),

@@ -4,10 +4,12 @@ show their reason, and no script errors occur (the CSP forbids inline scripts)."
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 
 from openltc.leads.choices import LeadStatus
 from openltc.leads.models import Lead
@@ -34,6 +36,8 @@ def login(page: Any, username: str) -> None:
 
 
 def test_detail_actions_inline(page: Any, rep: Any) -> None:
+    # Transactional tests flush the database, data-migration defaults included: restore them.
+    import_module("openltc.leads.migrations.0002_default_configuration").create_defaults(django_apps, None)
     lead = nurturing_lead(owner=rep, title="Browser lead", contact_name="Li Lei")
     make_lead(actor=rep, owner=rep, title="Second lead")
     login(page, "rep")

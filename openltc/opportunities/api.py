@@ -342,7 +342,7 @@ def opportunity_abandon(request: HttpRequest, opportunity_id: UUID, payload: Aba
 @router.post(
     "/{opportunity_id}/advance",
     response={200: OpportunityOut, **ERROR_RESPONSES},
-    summary="Move to the next stage (needs an approved gate decision; refused until decisions exist)",
+    summary="Move to the next stage (needs the approved gate decision and the stage's guards)",
 )
 def opportunity_advance(request: HttpRequest, opportunity_id: UUID, payload: AdvanceIn) -> Any:
     opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)

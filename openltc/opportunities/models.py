@@ -271,6 +271,28 @@ class Opportunity(BaseModel, VersionedModel):
     def weighted_amount(self) -> Any:
         return self.amount * self.probability / 100
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("opportunities:detail", args=[self.pk])
+
+    def decision_attributes(self) -> Any:
+        """Subject protocol of the decision engine: what its delegation matrix routes on."""
+        from openltc.decisions.subjects import DecisionAttributes
+
+        return DecisionAttributes(
+            amount=self.amount,
+            currency=self.currency,
+            grade=self.grade or None,
+            margin_pct=None,
+            payment_risk=None,
+            org_unit=self.org_unit,
+        )
+
+    def decision_participants(self) -> list[Any]:
+        """Subject protocol: the AR and the team see the opportunity's decision cases."""
+        return [self.owner, *(m.user for m in self.team_members.select_related("user"))]
+
     def competitors_display(self) -> str:
         return ", ".join(str(c) for c in self.competitors or [])
 

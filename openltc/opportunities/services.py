@@ -228,6 +228,11 @@ def opportunity_update(
     record_event(
         actor=actor, action="opportunity.updated", subject=locked, before=changed_before, after=changed_after
     )
+    if {"amount", "currency"} & set(changed_after):
+        # A price change may move an undecided gate case to another decision level.
+        from openltc.decisions.services import cases_reroute_for_subject
+
+        cases_reroute_for_subject(actor=actor, subject=locked)
     return locked
 
 
@@ -400,8 +405,10 @@ def opportunity_abandon(
 def opportunity_advance(
     *, actor: Any, opportunity: Opportunity, to_stage: str, expected_version: int | None = None
 ) -> Opportunity:
-    """Moves the opportunity forward. Every forward edge needs an approved gate decision, which the
-    workflow checks; until the decision engine exists, every call is refused with the reason."""
+    """Moves the opportunity forward: the only code that assigns ``stage`` on a forward move.
+
+    Every forward edge needs an approved gate decision (read from the decisions app after the
+    row is locked) and the workflow's other guards; a refusal carries the reason."""
     if to_stage in (Stage.LOST, Stage.ABANDONED):
         raise DomainError(
             _("Close an opportunity as lost or abandoned with its own action, which records the reason.")
@@ -411,10 +418,14 @@ def opportunity_advance(
     locked = _lock_for_change(actor, opportunity, expected_version)
     workflow.check_transition(locked, to_stage, _facts_for(locked))
     fields = ["stage", "stage_entered_at", "probability", "forecast_category"]
+    if to_stage == Stage.WON:
+        fields.append("closed_at")
     before = snapshot(locked, fields)
     setting = stage_setting(to_stage)
     locked.stage = to_stage
     locked.stage_entered_at = timezone.now()
+    if to_stage == Stage.WON:
+        locked.closed_at = locked.stage_entered_at
     locked.probability = setting.default_probability
     locked.forecast_category = setting.default_forecast_category
     validate(locked)
@@ -430,10 +441,20 @@ def opportunity_advance(
 
 
 def _facts_for(opportunity: Opportunity) -> workflow.Facts:
+    gates = gate_facts(opportunity)
     return workflow.Facts(
         team_roles=frozenset(opportunity.team_members.values_list("role", flat=True)),
         has_product_lines=opportunity.product_lines.exists(),
+        approved_gates=gates.approved,
+        open_conditions=gates.open_conditions,
     )
+
+
+def gate_facts(opportunity: Opportunity) -> Any:
+    """The opportunity's approved gates and open conditions, from the decision engine."""
+    from openltc.decisions.selectors import gate_facts as decision_gate_facts
+
+    return decision_gate_facts(opportunity, workflow.GATE_SEQUENCE)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:pk>/forecast/", views.opportunity_forecast, name="forecast"),
     path("<uuid:pk>/close-lost/", views.opportunity_close_lost, name="close_lost"),
     path("<uuid:pk>/abandon/", views.opportunity_abandon, name="abandon"),
+    path("<uuid:pk>/advance/", views.opportunity_advance, name="advance"),
     path("<uuid:pk>/team/", views.team_add, name="team_add"),
     path("<uuid:pk>/team/<uuid:member_id>/remove/", views.team_remove, name="team_remove"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django import forms as django_forms
@@ -156,9 +157,12 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def opportunity_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     opportunity = _get(request, pk)
-    facts = selectors.facts_for(opportunity)
+    gates = services.gate_facts(opportunity)
+    facts = dataclasses.replace(
+        selectors.facts_for(opportunity), approved_gates=gates.approved, open_conditions=gates.open_conditions
+    )
     can_change = selectors.can_change(request.user, opportunity)
-    actions = workflow.available_actions(opportunity, request.user, can_change=can_change)
+    actions = workflow.available_actions(opportunity, request.user, can_change=can_change, facts=facts)
     settings_by_stage = selectors.stage_settings()
     return render(
         request,
@@ -173,8 +177,61 @@ def opportunity_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "team": list(opportunity.team_members.all()),
             "team_form": TeamMemberForm(user=request.user) if can_change and opportunity.is_open else None,
             "lead_url": _lead_url(opportunity),
+            "gates": _gate_rows(opportunity, gates, can_change),
         },
     )
+
+
+def _gate_rows(opportunity: Opportunity, gates: Any, can_change: bool) -> list[dict[str, Any]]:
+    """Per gate: its latest decision case and whether a decision can be requested now (the gate
+    the next forward move needs, not yet approved, no case in progress)."""
+    target = workflow.FORWARD.get(opportunity.stage)
+    needed = workflow.GATE_FOR_STAGE.get(target) if target else None
+    rows = []
+    for gate in workflow.GATE_SEQUENCE:
+        case = gates.latest.get(gate)
+        in_progress = case is not None and case.status not in ("decided",)
+        rows.append(
+            {
+                "gate": gate,
+                "case": case,
+                "approved": gate in gates.approved,
+                "can_request": can_change
+                and opportunity.is_open
+                and gate == needed
+                and gate not in gates.approved
+                and not in_progress,
+            }
+        )
+    return rows
+
+
+@login_required
+@require_POST
+def opportunity_advance(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Moves to the next stage; the workflow refuses without the approved gate decision."""
+    opportunity = _get(request, pk)
+    try:
+        services.opportunity_advance(
+            actor=request.user,
+            opportunity=opportunity,
+            to_stage=request.POST.get("to_stage", ""),
+            expected_version=_int_or_none(request.POST.get("lock_version")),
+        )
+    except NotFound:
+        raise Http404(_("Not found.")) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("opportunities:detail", pk=opportunity.pk)
+    messages.success(request, _("The opportunity moved to the next stage."))
+    return redirect("opportunities:detail", pk=opportunity.pk)
+
+
+def _int_or_none(raw: Any) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 def _lead_url(opportunity: Opportunity) -> str | None:

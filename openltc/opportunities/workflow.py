@@ -1,10 +1,12 @@
 """The opportunity stage machine: the one place that says which stage may follow which, which
 decision gate (ATI/ATB/ATC) each move needs, and what blocks it.
 
-Rule of issue 4: an opportunity never passes a gate without a recorded, approved decision. The
-decision engine does not exist yet, so every forward edge carries a gate guard that refuses;
-the next session replaces ``gate_decision_reason`` with a check of the recorded decision. The only
-moves possible today are from an open stage to lost or abandoned, which need no gate.
+Rule of issue 4: an opportunity never passes a gate without a recorded, approved decision by an
+authorised decider at the level the delegation matrix requires (the ``decisions`` app). Every
+forward edge carries a gate guard that reads the approved gates from the facts; a move into
+"initiated" also needs the iron triangle (AR, SR, FR) on the team; and conditions still open from
+an earlier gate's approval block the next gate (ATI conditions block ATB, ATI/ATB conditions block
+ATC).
 
 Guards are pure functions ``(opportunity, facts) -> reason | None``: they read the opportunity's
 fields and the facts the service loaded for them, and never touch the database.
@@ -27,6 +29,7 @@ from openltc.opportunities.choices import (
     Gate,
     LossReason,
     Stage,
+    TeamRole,
 )
 
 if TYPE_CHECKING:
@@ -41,6 +44,8 @@ class Facts:
 
     team_roles: frozenset[str] = frozenset()
     has_product_lines: bool = False
+    approved_gates: frozenset[str] = frozenset()
+    open_conditions: tuple[tuple[str, str], ...] = ()  # (gate whose approval set it, text)
     reason_code: str = ""
     competitor: str = ""
     note: str = ""
@@ -66,16 +71,44 @@ class Edge:
 # --- guards -------------------------------------------------------------------------------------
 
 
+GATE_SEQUENCE: tuple[str, ...] = (Gate.ATI, Gate.ATB, Gate.ATC)
+
+
 def gate_decision_reason(gate: str) -> Guard:
-    """The gate guard of a forward edge. No decision engine yet, so no decision can be approved."""
+    """The gate guard of a forward edge: the gate must have an approved decision on record."""
 
     def guard(opportunity: Opportunity, facts: Facts) -> str | None:
-        return _(
-            "This step needs an approved %(gate)s decision; the decision gates are not available yet."
-        ) % {"gate": gate}
+        if gate not in facts.approved_gates:
+            return _("This step needs an approved %(gate)s decision.") % {"gate": gate}
+        return None
 
     guard.__name__ = f"gate_{gate.lower()}_decision_reason"
     return guard
+
+
+def earlier_conditions_reason(gate: str) -> Guard:
+    """Conditions of an earlier gate's approval must be closed before the next gate is crossed."""
+    earlier = GATE_SEQUENCE[: GATE_SEQUENCE.index(gate)] if gate in GATE_SEQUENCE else ()
+
+    def guard(opportunity: Opportunity, facts: Facts) -> str | None:
+        texts = [text for source, text in facts.open_conditions if source in earlier]
+        if texts:
+            return _("Close the open conditions of the earlier decision first: %(items)s.") % {
+                "items": "; ".join(texts)
+            }
+        return None
+
+    guard.__name__ = f"gate_{gate.lower()}_earlier_conditions_reason"
+    return guard
+
+
+def iron_triangle_unmet(opportunity: Opportunity, facts: Facts) -> str | None:
+    missing = [role for role in IRON_TRIANGLE if role not in facts.team_roles]
+    if missing:
+        return _("The iron triangle must be on the team first; missing: %(roles)s.") % {
+            "roles": ", ".join(str(TeamRole(r).label) for r in missing)
+        }
+    return None
 
 
 def still_open_reason(opportunity: Opportunity, facts: Facts) -> str | None:
@@ -137,8 +170,15 @@ def _build_table() -> dict[str, tuple[Edge, ...]]:
     for source in OPEN_STAGES:
         target = FORWARD[source]
         gate = GATE_FOR_STAGE[target]
+        forward_guards: tuple[Guard, ...] = (
+            still_open_reason,
+            gate_decision_reason(gate),
+            earlier_conditions_reason(gate),
+        )
+        if target == Stage.INITIATED:
+            forward_guards = (*forward_guards, iron_triangle_unmet)
         table[source] = (
-            Edge(source, target, gate=gate, guards=(still_open_reason, gate_decision_reason(gate))),
+            Edge(source, target, gate=gate, guards=forward_guards),
             Edge(
                 source,
                 Stage.LOST,
@@ -218,11 +258,12 @@ def exit_criteria(opportunity: Opportunity, facts: Facts) -> list[Criterion]:
     gate = GATE_FOR_STAGE[target]
     items.append(
         Criterion(
-            gettext_lazy("Approved %(gate)s decision recorded (decision gates not available yet)")
-            % {"gate": gate},
-            False,
+            gettext_lazy("Approved %(gate)s decision recorded") % {"gate": gate},
+            gate in facts.approved_gates,
         )
     )
+    if earlier_conditions_reason(gate)(opportunity, facts) is not None:
+        items.append(Criterion(gettext_lazy("Conditions of the earlier decision closed"), False))
     return items
 
 
@@ -261,11 +302,14 @@ class Action:
     target: str | None = None
 
 
-def available_actions(opportunity: Opportunity, user: Any, *, can_change: bool) -> list[Action]:
+def available_actions(
+    opportunity: Opportunity, user: Any, *, can_change: bool, facts: Facts | None = None
+) -> list[Action]:
     """What ``user`` can do with the opportunity now, each with the reason when it is refused.
 
-    ``can_change`` is the caller's object-permission answer (visibility "change"), so this stays
-    free of database queries.
+    ``can_change`` is the caller's object-permission answer (visibility "change") and ``facts``
+    the loaded workflow facts (team, approved gates, open conditions), so this stays free of
+    database queries.
     """
     no_right = _("You may not change this opportunity.")
     closed = _("This opportunity is already closed.")
@@ -285,7 +329,7 @@ def available_actions(opportunity: Opportunity, user: Any, *, can_change: bool) 
     actions.append(plain("team", gettext_lazy("Manage team")))
     for edge in TRANSITIONS.get(opportunity.stage, ()):
         if edge.is_forward:
-            reasons = blocking_reasons(opportunity, edge.target)
+            reasons = blocking_reasons(opportunity, edge.target, facts)
             label: str | Promise = _("Advance to “%(stage)s”") % {"stage": Stage(edge.target).label}
             if not reasons and not can_change:
                 reasons = [no_right]

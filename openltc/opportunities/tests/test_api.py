@@ -142,9 +142,7 @@ def test_advance_is_refused_until_gate_decisions_exist(api_client_for, rep):
     o = make_opportunity(rep)
     response = post(api_client_for(rep), f"{BASE}/{o.pk}/advance", {"to_stage": "initiated"})
     assert response.status_code == 409
-    assert response.json()["message"] == (
-        "This step needs an approved ATI decision; the decision gates are not available yet."
-    )
+    assert response.json()["message"] == ("This step needs an approved ATI decision.")
     assert Opportunity.objects.get(pk=o.pk).stage == Stage.VALIDATING
 
 

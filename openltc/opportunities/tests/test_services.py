@@ -258,9 +258,7 @@ def test_advance_is_refused_at_every_gate_and_changes_nothing(rep):
     o = make_opportunity(rep)
     with pytest.raises(TransitionRefused) as exc:
         services.opportunity_advance(actor=rep, opportunity=o, to_stage=Stage.INITIATED)
-    assert exc.value.message == (
-        "This step needs an approved ATI decision; the decision gates are not available yet."
-    )
+    assert exc.value.message == ("This step needs an approved ATI decision.")
     for target in (Stage.GUIDING, Stage.BIDDING, Stage.NEGOTIATING, Stage.WON):
         with pytest.raises(TransitionRefused):
             services.opportunity_advance(actor=rep, opportunity=o, to_stage=target)

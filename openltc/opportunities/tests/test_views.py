@@ -97,7 +97,7 @@ def test_detail_visibility(client_for, rep, teammate, other_rep, manager):
 def test_detail_shows_stage_path_checklist_and_the_gate_refusal(client_for, rep):
     o = make_opportunity(rep)
     body = client_for(rep).get(reverse("opportunities:detail", args=[o.pk])).content.decode()
-    assert "This step needs an approved ATI decision; the decision gates are not available yet." in body
+    assert "This step needs an approved ATI decision." in body
     assert "Iron triangle on the team (AR, SR, FR)" in body
     assert reverse("opportunities:close_lost", args=[o.pk]) in body
     assert reverse("history", args=["opportunities", "opportunity", o.pk]) in body

@@ -11,7 +11,7 @@ from openltc.opportunities import workflow
 from openltc.opportunities.choices import OPEN_STAGES, LossReason, Stage
 from openltc.opportunities.models import Opportunity
 
-GATE_MESSAGE = "This step needs an approved {gate} decision; the decision gates are not available yet."
+GATE_MESSAGE = "This step needs an approved {gate} decision."
 
 
 def opp(stage: str = Stage.VALIDATING, **fields: object) -> Opportunity:
@@ -124,7 +124,7 @@ def test_exit_criteria_of_validating_list_what_ati_needs():
     assert by_label["Expected close date set"] is False
     assert by_label["Product lines chosen"] is True
     assert by_label["Iron triangle on the team (AR, SR, FR)"] is False
-    assert by_label["Approved ATI decision recorded (decision gates not available yet)"] is False
+    assert by_label["Approved ATI decision recorded"] is False
 
 
 def test_stage_path_marks_the_gates_and_the_current_stage():

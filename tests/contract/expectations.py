@@ -215,6 +215,7 @@ PAGES: dict[str, Entry] = {
     "opportunities:forecast": Entry(CHANGE_RECORD, args={"pk": OPP}),
     "opportunities:close_lost": Entry(CHANGE_RECORD, args={"pk": OPP}),
     "opportunities:abandon": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:advance": Entry(POST_ONLY, args={"pk": OPP}),
     "opportunities:team_add": Entry(POST_ONLY, args={"pk": OPP}),
     "opportunities:team_remove": Entry(
         POST_ONLY,

@@ -353,10 +353,9 @@ def lead_accept(request: HttpRequest, lead_id: UUID) -> Any:
 
 @router.post("/{lead_id}/assign", response={200: LeadOut, **ERROR_RESPONSES}, summary="Assign or reassign")
 def lead_assign(request: HttpRequest, lead_id: UUID, payload: AssignIn) -> Any:
+    lead = _get(request, lead_id)  # first: an invisible lead is 404 whatever the body says
     owner = _resolve(request.user, {"owner_id": payload.owner_id})["owner"]
-    lead = services.lead_assign(
-        actor=request.user, lead=_get(request, lead_id), owner=owner, reason=payload.reason
-    )
+    lead = services.lead_assign(actor=request.user, lead=lead, owner=owner, reason=payload.reason)
     return _out(request.user, lead)
 
 

@@ -11,7 +11,7 @@ export HOST PORT
 VENDOR := openltc/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test lint bench load prereqs venv frontend translations browser migrate demo clean
+.PHONY: help run test lint bench prereqs venv frontend translations browser pgclient migrate clean
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -52,6 +52,14 @@ browser:
 	  else echo "Browser tests need /usr/bin/chromium: run 'sudo apt-get install -y chromium fonts-noto-cjk'." >&2; fi; \
 	fi
 
+# pg_dump/pg_restore for `openltc backup`/`restore` on PostgreSQL and their tests (Debian's client).
+pgclient:
+	@if ! command -v pg_dump >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq postgresql-client >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; }); \
+	  else echo "Backups on PostgreSQL need pg_dump/pg_restore: run 'sudo apt-get install -y postgresql-client'." >&2; fi; \
+	fi
+
 migrate: $(VENV)/.installed-test
 	$(BIN)/python manage.py migrate --noinput
 
@@ -61,7 +69,7 @@ run: $(VENV)/.installed-test frontend translations migrate
 	@echo "Serving OpenLTC on http://$(HOST):$(PORT)/ — sign in with one of the demo logins above."
 	$(BIN)/python -m openltc serve --host "$(HOST)" --port "$(PORT)"
 
-test: $(VENV)/.installed-test frontend translations browser
+test: $(VENV)/.installed-test frontend translations browser pgclient
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend

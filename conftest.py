@@ -23,6 +23,17 @@ from openltc.org.roles import DecisionLevel, Role
 pytest_plugins = ["tests.browser.fixtures"]
 
 
+@pytest.fixture(autouse=True)
+def _english_for_each_test() -> Any:
+    """Each test starts in the test settings' language: a request made in an earlier test by a
+    user who prefers Chinese leaves that language active in the worker thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @dataclass
 class Org:
     hq: OrgUnit

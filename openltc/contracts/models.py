@@ -50,28 +50,6 @@ CONTRACT_VISIBILITY = Visibility(
 )
 
 
-class ContractNumberSequence(models.Model):
-    """The last number issued for one prefix in one year. Services lock the row while issuing the
-    next number, in the same transaction as the insert, so numbers are gap-free.
-
-    Opportunities keep a twin of this table; both should move to one core sequence service."""
-
-    prefix = models.CharField(_("prefix"), max_length=10)
-    year = models.PositiveSmallIntegerField(_("year"))
-    last_value = models.PositiveIntegerField(_("last number issued"), default=0)
-
-    class Meta:
-        verbose_name = _("contract number sequence")
-        verbose_name_plural = _("contract number sequences")
-        ordering = ["prefix", "year"]
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "year"], name="contracts_sequence_prefix_year"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}-{self.year}: {self.last_value}"
-
-
 class ContractQuerySet(RestrictedQuerySet):
     def active(self) -> ContractQuerySet:
         return self.exclude(status__in=[ContractStatus.CLOSED, ContractStatus.WITHDRAWN])

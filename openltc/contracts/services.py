@@ -32,7 +32,6 @@ from openltc.contracts.models import (
     Contract,
     ContractArchive,
     ContractLine,
-    ContractNumberSequence,
     ContractReceiptCheck,
     ContractReviewOpinion,
     ContractVersion,
@@ -48,6 +47,7 @@ from openltc.core.audit import diff, record_event, snapshot
 from openltc.core.errors import Conflict, DomainError, Forbidden, NotFound
 from openltc.core.notifications import notify
 from openltc.core.selectors import lock_for_update
+from openltc.core.sequences import next_value
 from openltc.core.services import check_version, validate
 from openltc.core.visibility import CHANGE, VIEW, can_access, user_scope
 
@@ -101,11 +101,7 @@ def _issue_number(kind: str, today: datetime.date) -> str:
     """The next number for the kind's prefix in the year. The counter row stays locked until the
     caller commits, so a rolled-back create gives its number back: numbers are gap-free."""
     prefix = number_prefix(kind)
-    ContractNumberSequence.objects.get_or_create(prefix=prefix, year=today.year)
-    sequence = ContractNumberSequence.objects.select_for_update().get(prefix=prefix, year=today.year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return f"{prefix}-{today.year}-{sequence.last_value:05d}"
+    return f"{prefix}-{today.year}-{next_value(f'{prefix}-{today.year}'):05d}"
 
 
 def _lock(

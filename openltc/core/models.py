@@ -252,3 +252,20 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_number}: {self.message}"
+
+
+class NumberSequence(models.Model):
+    """The last number issued under one key (a prefix and a period, such as ``OPP-2026`` or
+    ``INV-SH01-2026``). ``core.sequences.next_value`` locks the row in the caller's transaction,
+    so a rolled-back insert gives its number back and numbers stay gap-free."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    last_value = models.PositiveBigIntegerField(_("last number issued"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"

@@ -104,22 +104,6 @@ class StageSetting(models.Model):
         )
 
 
-class OpportunityNumberSequence(models.Model):
-    """The last opportunity number issued in a year. Services lock the row while issuing the
-    next number, in the same transaction as the insert, so numbers are gap-free per year."""
-
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
-    last_value = models.PositiveIntegerField(_("last number issued"), default=0)
-
-    class Meta:
-        verbose_name = _("opportunity number sequence")
-        verbose_name_plural = _("opportunity number sequences")
-        ordering = ["year"]
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_value}"
-
-
 class OpportunityQuerySet(RestrictedQuerySet):
     def open(self) -> OpportunityQuerySet:
         return self.filter(stage__in=OPEN_STAGES)
@@ -344,3 +328,42 @@ class OpportunityTeamMember(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class OpportunityStageChange(models.Model):
+    """One stage move of an opportunity (created, advanced, lost, abandoned): the history that
+    stage aging, cycle times, conversion and win/loss analytics read. Written by the services in
+    the same transaction as the move; never edited."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.CharField(_("from stage"), max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=16, choices=Stage.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    amount = models.DecimalField(_("amount at the change"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    probability = models.PositiveSmallIntegerField(_("probability at the change (%)"))
+
+    visibility: ClassVar[Visibility | None] = Visibility(
+        org_unit="opportunity__org_unit",
+        owners=("opportunity__owner",),
+        members=("opportunity__team_members__user",),
+    )
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["opportunity", "changed_at"]
+        indexes = [models.Index(fields=["to_stage", "changed_at"], name="opp_stagechange_to_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.from_stage or '-'} → {self.to_stage}"

@@ -19,6 +19,7 @@ from openltc.core.audit import diff, record_event, snapshot
 from openltc.core.errors import Conflict, DomainError, Forbidden, NotFound
 from openltc.core.notifications import notify
 from openltc.core.selectors import lock_for_update
+from openltc.core.sequences import next_value
 from openltc.core.services import check_version, validate
 from openltc.core.visibility import CHANGE, VIEW, can_access, user_scope
 from openltc.opportunities import workflow
@@ -31,7 +32,7 @@ from openltc.opportunities.choices import (
 from openltc.opportunities.models import (
     STAGE_DEFAULTS,
     Opportunity,
-    OpportunityNumberSequence,
+    OpportunityStageChange,
     OpportunityTeamMember,
     StageSetting,
 )
@@ -74,11 +75,7 @@ def stage_setting(stage: str) -> StageSetting:
 def _issue_number(today: datetime.date) -> str:
     """The next number of the year. The sequence row stays locked until the caller commits, so
     a rolled-back create gives its number back and numbers are gap-free."""
-    OpportunityNumberSequence.objects.get_or_create(year=today.year)
-    sequence = OpportunityNumberSequence.objects.select_for_update().get(year=today.year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return f"OPP-{today.year}-{sequence.last_value:06d}"
+    return f"OPP-{today.year}-{next_value(f'OPP-{today.year}'):06d}"
 
 
 def _normalise_competitors(value: Any) -> list[str]:
@@ -118,6 +115,19 @@ def _lock_for_change(
 def _require_open(opportunity: Opportunity) -> None:
     if opportunity.stage not in OPEN_STAGES:
         raise Conflict(_("This opportunity is already closed."))
+
+
+def _record_stage_change(opportunity: Opportunity, from_stage: str, actor: Any) -> None:
+    OpportunityStageChange.objects.create(
+        opportunity=opportunity,
+        from_stage=from_stage,
+        to_stage=opportunity.stage,
+        changed_at=opportunity.stage_entered_at,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+        amount=opportunity.amount,
+        currency=opportunity.currency,
+        probability=opportunity.probability,
+    )
 
 
 def _save(opportunity: Opportunity, fields: Iterable[str]) -> None:
@@ -181,6 +191,7 @@ def opportunity_create(
     if lines:
         opportunity.product_lines.set(lines)
     OpportunityTeamMember.objects.create(opportunity=opportunity, user=owner, role=TeamRole.AR, joined_at=now)
+    _record_stage_change(opportunity, "", actor)
     if not can_access(actor, opportunity, CHANGE):
         raise Forbidden(
             _("You would not be able to work on this opportunity; choose an org unit you belong to.")
@@ -331,6 +342,7 @@ def _close(
         "close_note",
     ]
     before = snapshot(locked, fields)
+    from_stage = locked.stage
     setting = stage_setting(target)
     now = timezone.now()
     locked.stage = target
@@ -343,6 +355,7 @@ def _close(
     locked.close_note = (note or "").strip()
     validate(locked)
     _save(locked, fields)
+    _record_stage_change(locked, from_stage, actor)
     action = "opportunity.lost" if target == Stage.LOST else "opportunity.abandoned"
     record_event(actor=actor, action=action, subject=locked, before=before, after=snapshot(locked, fields))
     recipients = [
@@ -421,6 +434,7 @@ def opportunity_advance(
     if to_stage == Stage.WON:
         fields.append("closed_at")
     before = snapshot(locked, fields)
+    from_stage = locked.stage
     setting = stage_setting(to_stage)
     locked.stage = to_stage
     locked.stage_entered_at = timezone.now()
@@ -430,6 +444,7 @@ def opportunity_advance(
     locked.forecast_category = setting.default_forecast_category
     validate(locked)
     _save(locked, fields)
+    _record_stage_change(locked, from_stage, actor)
     record_event(
         actor=actor,
         action="opportunity.advanced",

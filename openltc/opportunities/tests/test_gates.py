@@ -95,6 +95,17 @@ def test_c_grade_goes_from_validating_to_won_through_three_approved_gates(
     decide(rep, manager, o, "ATC", reviewers=reviewers)
     o = advance(rep, o, Stage.WON)
     assert o.stage == Stage.WON
+    # Each move, and only a move, left one stage change for the analytics.
+    history = list(o.stage_changes.order_by("changed_at", "id").values_list("from_stage", "to_stage"))
+    assert history == [
+        ("", Stage.VALIDATING),
+        (Stage.VALIDATING, Stage.INITIATED),
+        (Stage.INITIATED, Stage.GUIDING),
+        (Stage.GUIDING, Stage.BIDDING),
+        (Stage.BIDDING, Stage.NEGOTIATING),
+        (Stage.NEGOTIATING, Stage.WON),
+    ]
+    assert all(c.changed_by_id == rep.pk for c in o.stage_changes.all())
 
 
 def test_a_grade_needs_the_company_level(rep, teammate, fr, manager, executive, region_vp):

@@ -226,6 +226,8 @@ def test_close_lost_records_reason_and_competitor(rep):
     event = events(o, "opportunity.lost").get()
     assert event.before["stage"] == "validating"
     assert event.after["stage"] == "lost"
+    change = o.stage_changes.get(to_stage=Stage.LOST)
+    assert (change.from_stage, change.probability, change.amount) == (Stage.VALIDATING, 0, o.amount)
 
 
 def test_close_lost_refusals(rep):

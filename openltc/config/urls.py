@@ -48,6 +48,11 @@ urlpatterns = [
     path("opportunities/", include("openltc.opportunities.urls")),
     path("decisions/", include("openltc.decisions.urls")),
     path("contracts/", include("openltc.contracts.urls")),
+    path("guidance/", include("openltc.guidance.urls")),
+    path("bids/", include("openltc.bids.urls")),
+    path("delivery/", include("openltc.delivery.urls")),
+    path("cash/", include("openltc.cash.urls")),
+    path("analytics/", include("openltc.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

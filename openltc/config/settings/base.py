@@ -27,6 +27,11 @@ OPENLTC_APPS = [
     "openltc.opportunities",
     "openltc.decisions",
     "openltc.contracts",
+    "openltc.guidance",
+    "openltc.bids",
+    "openltc.delivery",
+    "openltc.cash",
+    "openltc.analytics",
 ]
 
 INSTALLED_APPS = [

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BidsConfig(AppConfig):
+    name = "openltc.bids"
+    label = "bids"
+    verbose_name = _("Bids and negotiation")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -34,9 +35,15 @@ def record_history(request: AuthedHttpRequest, app_label: str, model_name: str, 
         raise Http404(_("Not found.")) from None
     if getattr(model, "visibility", None) is None:
         raise Http404(_("Not found."))
+    # A model whose record page is wider than its visibility rule (the lead pool, say) names the
+    # queryset its record page uses; the history follows the same rule as the record page.
+    visible_to = getattr(model, "visible_to", None)
     try:
-        obj = get_for_user(model._default_manager.all(), user=request.user, pk=pk)
-    except NotFound:
+        if callable(visible_to):
+            obj = visible_to(request.user).get(pk=pk)
+        else:
+            obj = get_for_user(model._default_manager.all(), user=request.user, pk=pk)
+    except (NotFound, ObjectDoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404(_("Not found.")) from None
     page = paginate(events_for(obj), page=request.GET.get("page", 1))
     return render(

@@ -247,6 +247,14 @@ class Lead(BaseModel, VersionedModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def visible_to(cls, user: Any) -> models.QuerySet[Lead]:
+        """What the record page shows ``user``: the usual visibility plus the pool (公海); the generic
+        history page asks for it so both pages follow one rule."""
+        from openltc.leads.selectors import leads_visible
+
+        return leads_visible(user)
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, Any] = {}

@@ -11,7 +11,7 @@ export HOST PORT
 VENDOR := openltc/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test lint bench prereqs venv frontend translations browser pgclient migrate clean
+.PHONY: help run test lint bench load prereqs venv frontend translations browser pgclient migrate clean
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -84,6 +84,18 @@ lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
 BENCH_ROWS ?= 100000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run --rows $(BENCH_ROWS)
+
+# On demand: a bounded load/soak run against a production server on 127.0.0.1 (bench/load.py).
+LOAD_LEADS ?= 20000
+LOAD_USERS ?= 16
+LOAD_SECONDS ?= 60
+LOAD_DB ?= sqlite
+$(VENV)/.installed-load: pyproject.toml | $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[load]'
+	@touch $@
+
+load: $(VENV)/.installed-load frontend translations
+	$(BIN)/python -m bench.load --leads $(LOAD_LEADS) --users $(LOAD_USERS) --seconds $(LOAD_SECONDS) --database $(LOAD_DB)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var/staticfiles

@@ -210,7 +210,7 @@ class GateProcess(RuleBasedStateMachine):
         for who, role in (("teammate", TeamRole.SR), ("fr", TeamRole.FR)):
             if not o.team_members.filter(role=role).exists():
                 self._try(
-                    lambda: opportunities.team_member_add(
+                    lambda who=who, role=role: opportunities.team_member_add(
                         actor=rep, opportunity=o, user=self.people[who], role=role
                     )
                 )
@@ -290,16 +290,16 @@ class GateProcess(RuleBasedStateMachine):
             principal = decision.on_behalf_of_id or decision.decided_by_id
             assert principal != case.submitted_by_id, "the submitter decided"
             reviewers = set(ReviewOpinion.objects.filter(case=case).values_list("reviewer_id", flat=True))
-            assert principal not in reviewers and decision.decided_by_id not in reviewers, (
-                "a reviewer decided"
-            )
+            assert principal not in reviewers, "a reviewer decided"
+            assert decision.decided_by_id not in reviewers, "a reviewer decided for someone"
             assert authorised_at_level(principal, case), "a decider below the routed level decided"
 
     @invariant()
     def every_stage_change_is_audited_and_the_stage_is_the_last_change(self) -> None:
         for o in Opportunity.objects.filter(pk__in=self.opportunities):
             changes = list(o.stage_changes.order_by("changed_at", "id"))
-            assert changes and changes[-1].to_stage == o.stage
+            assert changes
+            assert changes[-1].to_stage == o.stage
             audited = AuditEvent.objects.filter(
                 subject_id=str(o.pk),
                 action__in=["opportunity.created", "opportunity.advanced", "opportunity.lost"],

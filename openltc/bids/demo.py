@@ -1,0 +1,9 @@
+"""Demo bids (placeholder; filled below)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def build(*, stdout: Any = None) -> None:
+    return None

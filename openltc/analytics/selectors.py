@@ -1,0 +1,1000 @@
+"""The reports: every figure is aggregated in the database (GROUP BY, CASE, correlated
+subqueries, window functions) over what the viewer may see (``restrict(user, "view")``), and
+each report runs a fixed number of queries whatever the data size.
+
+Amounts are summed in the reporting currency (``OPENLTC_REPORTING_CURRENCY``) with the
+``decisions.ExchangeRate`` table; a currency without a configured rate counts one to one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Greatest, Now, RowNumber, Trunc
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from openltc.analytics.models import AnalyticsSettings, Quota
+from openltc.contracts.choices import PRE_SIGNATURE_STATUSES, ContractStatus
+from openltc.contracts.models import Contract
+from openltc.core.visibility import VIEW, user_scope
+from openltc.decisions.choices import GATE_ORDER, OPEN_CASE_STATUSES, CaseStatus
+from openltc.decisions.models import DecisionCase, ExchangeRate
+from openltc.leads.choices import OPEN_STATUSES as LEAD_OPEN_STATUSES
+from openltc.leads.choices import LeadSource, LeadStatus
+from openltc.leads.models import Lead
+from openltc.opportunities.choices import OPEN_STAGES, ForecastCategory, Grade, LossReason, Stage
+from openltc.opportunities.models import STAGE_DEFAULTS, Opportunity, OpportunityStageChange, StageSetting
+from openltc.org.models import OrgUnit
+
+MONEY = DecimalField(max_digits=24, decimal_places=2)
+RATE = DecimalField(max_digits=30, decimal_places=8)
+ZERO = Decimal("0.00")
+FUNNEL_STAGES: tuple[str, ...] = (*OPEN_STAGES, Stage.WON)
+
+
+# --- settings, stages, filters -----------------------------------------------------------------
+
+
+def load_settings() -> AnalyticsSettings:
+    """The admin-edited report settings (one query); field defaults when the row is missing."""
+    return AnalyticsSettings.objects.order_by("pk").first() or AnalyticsSettings()
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    stage: str
+    label: str
+    position: int
+    probability: int
+    category: str
+    norm_days: int | None
+
+
+def stage_table() -> dict[str, StageInfo]:
+    """The admin-tuned stage settings (one query) in pipeline order; defaults fill any gap."""
+    rows = {s.stage: s for s in StageSetting.objects.all()}
+    infos: list[tuple[int, StageInfo]] = []
+    for stage in Stage:
+        default = STAGE_DEFAULTS[stage]
+        row = rows.get(stage)
+        infos.append(
+            (
+                row.order if row else default.order,
+                StageInfo(
+                    stage=stage,
+                    label=str(stage.label),
+                    position=0,
+                    probability=row.default_probability if row else default.probability,
+                    category=row.default_forecast_category if row else default.forecast_category,
+                    norm_days=row.norm_days if row else default.norm_days,
+                ),
+            )
+        )
+    infos.sort(key=lambda pair: pair[0])
+    return {
+        info.stage: StageInfo(**{**info.__dict__, "position": i + 1}) for i, (_o, info) in enumerate(infos)
+    }
+
+
+def _int(raw: Any) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def _date(raw: Any) -> datetime.date | None:
+    if isinstance(raw, datetime.date):
+        return raw
+    try:
+        return datetime.date.fromisoformat(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _month(raw: Any) -> datetime.date | None:
+    text = str(raw or "").strip()
+    try:
+        return datetime.date.fromisoformat(f"{text}-01") if len(text) == 7 else None
+    except ValueError:
+        return None
+
+
+FILTER_KEYS = ("date_from", "date_to", "region", "office", "product_line", "grade", "source", "owner", "month")
+
+
+@dataclass
+class ReportFilters:
+    """The filters every report accepts; unknown or malformed values are ignored."""
+
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    region: int | None = None
+    office: int | None = None
+    product_line: int | None = None
+    grade: str = ""
+    source: str = ""
+    owner: int | None = None
+    month: datetime.date | None = None
+    unit_path: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ReportFilters:
+        grade = str(data.get("grade") or "")
+        source = str(data.get("source") or "")
+        return cls(
+            date_from=_date(data.get("date_from")),
+            date_to=_date(data.get("date_to")),
+            region=_int(data.get("region")),
+            office=_int(data.get("office")),
+            product_line=_int(data.get("product_line")),
+            grade=grade if grade in Grade.values else "",
+            source=source if source in LeadSource.values else "",
+            owner=_int(data.get("owner")),
+            month=_month(data.get("month")),
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (for drill-down links)."""
+        out: dict[str, str] = {}
+        for key in FILTER_KEYS:
+            value = getattr(self, key)
+            if value in (None, ""):
+                continue
+            out[key] = value.strftime("%Y-%m") if key == "month" and value else str(value)
+        return out
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+    @property
+    def start_dt(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+
+    @property
+    def end_dt(self) -> datetime.datetime:
+        """Exclusive upper bound: the start of the day after ``end``."""
+        return timezone.make_aware(datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min))
+
+    def as_dict(self) -> dict[str, str]:
+        return {"date_from": self.start.isoformat(), "date_to": self.end.isoformat()}
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_period(first: datetime.date) -> Period:
+    return Period(first, add_months(first, 1) - datetime.timedelta(days=1))
+
+
+def trailing_period(filters: ReportFilters, cfg: AnalyticsSettings) -> Period:
+    end = filters.date_to or timezone.localdate()
+    start = filters.date_from or end - datetime.timedelta(days=cfg.funnel_period_days - 1)
+    return Period(min(start, end), max(start, end))
+
+
+def current_month_period(filters: ReportFilters) -> Period:
+    if filters.date_from or filters.date_to:
+        end = filters.date_to or timezone.localdate()
+        start = filters.date_from or month_start(end)
+        return Period(min(start, end), max(start, end))
+    return month_period(filters.month or month_start(timezone.localdate()))
+
+
+def resolve_unit(filters: ReportFilters) -> None:
+    """Looks up the region/office filter's path once (one query, only when filtered)."""
+    unit_id = filters.office or filters.region
+    if unit_id and filters.unit_path is None:
+        filters.unit_path = OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or "/-none-/"
+
+
+# --- money --------------------------------------------------------------------------------------
+
+
+def reporting_currency() -> str:
+    return str(getattr(settings, "OPENLTC_REPORTING_CURRENCY", "CNY"))
+
+
+def money(amount: str = "amount", currency: str = "currency") -> ExpressionWrapper:
+    """``amount`` in the reporting currency, computed by the database."""
+    rate = Subquery(ExchangeRate.objects.filter(currency=OuterRef(currency)).values("rate")[:1], output_field=RATE)
+    factor = Case(
+        When(**{currency: reporting_currency()}, then=Value(Decimal(1), output_field=RATE)),
+        default=Coalesce(rate, Value(Decimal(1), output_field=RATE)),
+        output_field=RATE,
+    )
+    return ExpressionWrapper(Coalesce(F(amount), Value(ZERO)) * factor, output_field=RATE)
+
+
+def weighted(amount: str = "amount", currency: str = "currency", probability: str = "probability") -> ExpressionWrapper:
+    return ExpressionWrapper(money(amount, currency) * F(probability) / Value(100), output_field=RATE)
+
+
+def msum(expression: Any, **extra: Any) -> Coalesce:
+    return Coalesce(Sum(expression, output_field=MONEY, **extra), Value(ZERO), output_field=MONEY)
+
+
+def q2(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def ratio(part: Any, whole: Any) -> Decimal | None:
+    """part ÷ whole to four places (0.5000 = 50 %); None when the whole is zero."""
+    try:
+        whole_d = Decimal(whole or 0)
+        if whole_d == 0:
+            return None
+        return (Decimal(part or 0) / whole_d).quantize(Decimal("0.0001"))
+    except InvalidOperation:
+        return None
+
+
+# --- scoped querysets ---------------------------------------------------------------------------
+
+
+def opportunities_for(user: Any, filters: ReportFilters) -> QuerySet[Opportunity]:
+    """The opportunities the user may see, narrowed by the report filters."""
+    resolve_unit(filters)
+    qs = Opportunity.objects.restrict(user, VIEW)
+    if filters.unit_path:
+        qs = qs.filter(org_unit__path__startswith=filters.unit_path)
+    if filters.product_line:
+        qs = qs.filter(product_lines=filters.product_line)
+    if filters.grade:
+        qs = qs.filter(grade=filters.grade)
+    if filters.source:
+        qs = qs.filter(origin_lead__source=filters.source)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    return qs.order_by()
+
+
+def leads_for(user: Any, filters: ReportFilters) -> QuerySet[Lead]:
+    """Leads the user may see, narrowed by the filters (grade does not apply to leads)."""
+    resolve_unit(filters)
+    qs = Lead.objects.restrict(user, VIEW)
+    if filters.unit_path:
+        qs = qs.filter(org_unit__path__startswith=filters.unit_path)
+    if filters.product_line:
+        qs = qs.filter(product_line_id=filters.product_line)
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    return qs.order_by()
+
+
+def contracts_for(user: Any, filters: ReportFilters) -> QuerySet[Contract]:
+    resolve_unit(filters)
+    qs = Contract.objects.restrict(user, VIEW)
+    if filters.unit_path:
+        qs = qs.filter(org_unit__path__startswith=filters.unit_path)
+    if filters.product_line or filters.grade or filters.source:
+        qs = qs.filter(opportunity__in=opportunities_for(user, filters).values("pk"))
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    return qs.order_by()
+
+
+def cases_for(user: Any, filters: ReportFilters) -> QuerySet[DecisionCase]:
+    resolve_unit(filters)
+    qs = DecisionCase.objects.restrict(user, VIEW)
+    if filters.unit_path:
+        qs = qs.filter(org_unit__path__startswith=filters.unit_path)
+    return qs.order_by()
+
+
+def reached_expression(stages: dict[str, StageInfo]) -> Greatest:
+    """The furthest funnel position an opportunity reached: from its stage history (a lost or
+    abandoned move counts the stage it left) and its current stage."""
+    lost = (Stage.LOST, Stage.ABANDONED)
+    history_case = Case(
+        *[When(to_stage=s, then=Value(stages[s].position)) for s in FUNNEL_STAGES],
+        *[When(to_stage__in=lost, from_stage=s, then=Value(stages[s].position)) for s in FUNNEL_STAGES],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    history = (
+        OpportunityStageChange.objects.filter(opportunity=OuterRef("pk"))
+        .order_by()
+        .values("opportunity")
+        .annotate(m=Max(history_case))
+        .values("m")
+    )
+    current = Case(
+        *[When(stage=s, then=Value(stages[s].position)) for s in FUNNEL_STAGES],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Greatest(Coalesce(Subquery(history, output_field=IntegerField()), Value(0)), current)
+
+
+# --- funnel -------------------------------------------------------------------------------------
+
+
+def cash_provider() -> Any:
+    """The cash app's funnel figures, when that app provides them (see docs/analytics.md)."""
+    try:
+        from openltc.cash import selectors as cash_selectors
+    except ImportError:  # pragma: no cover - the cash app is part of the project
+        return None
+    return getattr(cash_selectors, "funnel_cash_totals", None)
+
+
+def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
+    """Leads → opportunities by stage → won → contracted (→ invoiced → collected) for the
+    opportunities created in the period: count and amount reaching each step, the conversion
+    from the step before and the leakage (reached here, went no further)."""
+    cfg = load_settings()
+    stages = stage_table()
+    period = trailing_period(filters, cfg)
+    created = {"created_at__gte": period.start_dt, "created_at__lt": period.end_dt}
+
+    leads = (
+        leads_for(user, filters)
+        .filter(**created)
+        .aggregate(
+            n=Count("pk"),
+            amount=msum(money("estimated_value")),
+            converted=Count("pk", filter=Q(status=LeadStatus.CONVERTED)),
+            converted_amount=msum(money("estimated_value"), filter=Q(status=LeadStatus.CONVERTED)),
+            disqualified=Count("pk", filter=Q(status=LeadStatus.DISQUALIFIED)),
+        )
+    )
+
+    cohort = opportunities_for(user, filters).filter(**created)
+    aggregates: dict[str, Any] = {}
+    for s in FUNNEL_STAGES:
+        pos = stages[s].position
+        aggregates[f"n_{s}"] = Count("pk", filter=Q(reached__gte=pos))
+        aggregates[f"a_{s}"] = msum("m", filter=Q(reached__gte=pos))
+        aggregates[f"open_{s}"] = Count("pk", filter=Q(stage=s))
+        aggregates[f"lost_{s}"] = Count("pk", filter=Q(stage__in=(Stage.LOST, Stage.ABANDONED), left=pos))
+    opp = cohort.annotate(reached=reached_expression(stages), m=money(), left=_left_position(stages)).aggregate(
+        **aggregates
+    )
+
+    contracted = (
+        Contract.objects.restrict(user, VIEW)
+        .filter(opportunity__in=cohort.values("pk"), signed_on__isnull=False)
+        .exclude(status=ContractStatus.WITHDRAWN)
+        .order_by()
+        .aggregate(n=Count("opportunity", distinct=True), amount=msum(money("total_gross")))
+    )
+
+    steps: list[dict[str, Any]] = [
+        _step("leads", _("Leads"), leads["n"], leads["amount"], kind="lead", segment="created"),
+        _step("converted", _("Converted to opportunities"), leads["converted"], leads["converted_amount"], kind="lead", segment="converted"),
+    ]
+    for s in FUNNEL_STAGES:
+        steps.append(
+            _step(
+                s,
+                stages[s].label,
+                opp[f"n_{s}"],
+                opp[f"a_{s}"],
+                kind="opportunity",
+                segment=f"reached:{s}",
+                open_count=opp[f"open_{s}"] if s != Stage.WON else None,
+                lost_count=opp[f"lost_{s}"] if s != Stage.WON else None,
+            )
+        )
+    steps.append(_step("contracted", _("Contracted"), contracted["n"], contracted["amount"], kind="contract", segment="signed"))
+    provider = cash_provider()
+    cash_included = False
+    if provider is not None:
+        try:
+            cash = provider(user=user, contracts=contracts_for(user, filters).filter(opportunity__in=cohort.values("pk")))
+        except TypeError:
+            cash = None
+        if cash:
+            cash_included = True
+            steps.append(_step("invoiced", _("Invoiced"), cash.get("invoiced_count", 0), cash.get("invoiced_amount", 0), kind="contract", segment="invoiced"))
+            steps.append(_step("collected", _("Collected"), cash.get("collected_count", 0), cash.get("collected_amount", 0), kind="contract", segment="collected"))
+    _conversions(steps)
+    return {
+        "period": period.as_dict(),
+        "currency": reporting_currency(),
+        "steps": steps,
+        "lead_disqualified": leads["disqualified"],
+        "cash_included": cash_included,
+    }
+
+
+def _left_position(stages: dict[str, StageInfo]) -> Subquery:
+    """Funnel position of the stage a lost/abandoned opportunity left (from its closing move)."""
+    left = Case(
+        *[When(from_stage=s, then=Value(stages[s].position)) for s in FUNNEL_STAGES],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    sub = (
+        OpportunityStageChange.objects.filter(opportunity=OuterRef("pk"), to_stage=OuterRef("stage"))
+        .order_by("-changed_at")
+        .annotate(p=left)
+        .values("p")[:1]
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _step(key: str, label: Any, count: Any, amount: Any, *, kind: str, segment: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": str(label),
+        "count": int(count or 0),
+        "amount": q2(amount),
+        "kind": kind,
+        "segment": segment,
+        **extra,
+    }
+
+
+def _conversions(steps: list[dict[str, Any]]) -> None:
+    previous: dict[str, Any] | None = None
+    for step in steps:
+        if previous is None:
+            step.update(conversion=None, amount_conversion=None, leak_count=None, leak_amount=None)
+        else:
+            step["conversion"] = ratio(step["count"], previous["count"])
+            step["amount_conversion"] = ratio(step["amount"], previous["amount"])
+            previous["leak_count"] = max(previous["count"] - step["count"], 0)
+            previous["leak_amount"] = max(previous["amount"] - step["amount"], ZERO)
+        previous = step
+    if previous is not None:
+        previous.setdefault("leak_count", None)
+        previous.setdefault("leak_amount", None)
+
+
+# --- pipeline, coverage, stage aging -----------------------------------------------------------
+
+
+def stuck_condition(stages: dict[str, StageInfo], cfg: AnalyticsSettings, now: datetime.datetime) -> Q:
+    """Open opportunities longer in their stage than the stage norm × the configured factor."""
+    condition = Q(pk__in=[])
+    for s in OPEN_STAGES:
+        norm = stages[s].norm_days
+        if norm is None:
+            continue
+        limit = datetime.timedelta(days=norm) * cfg.stuck_factor_percent / 100
+        condition |= Q(stage=s, stage_entered_at__lt=now - limit)
+    return condition
+
+
+def pipeline(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
+    """Open opportunities by stage × expected close month, the coverage of the quota and the
+    stage aging with the stuck deals."""
+    cfg = load_settings()
+    stages = stage_table()
+    today = timezone.localdate()
+    first = month_start(filters.month or today)
+    months = [add_months(first, i) for i in range(cfg.pipeline_months)]
+    horizon = add_months(first, cfg.pipeline_months)
+    base = opportunities_for(user, filters)
+    open_qs = base.filter(stage__in=OPEN_STAGES)
+
+    month_bucket = Case(
+        When(expected_close_date__isnull=True, then=Value("none")),
+        When(expected_close_date__lt=first, then=Value("earlier")),
+        When(expected_close_date__gte=horizon, then=Value("later")),
+        default=Value("in"),
+    )
+    rows = (
+        open_qs.annotate(
+            bucket=month_bucket,
+            month=Trunc("expected_close_date", "month", output_field=DateFieldOut()),
+            m=money(),
+            w=weighted(),
+        )
+        .values("stage", "bucket", "month")
+        .annotate(n=Count("pk"), amount=msum("m"), weighted=msum("w"))
+        .order_by()
+    )
+    columns = ["earlier", *[m.strftime("%Y-%m") for m in months], "later", "none"]
+    matrix: dict[str, dict[str, dict[str, Any]]] = {
+        s: {c: {"count": 0, "amount": ZERO, "weighted": ZERO} for c in columns} for s in OPEN_STAGES
+    }
+    for row in rows:
+        col = row["month"].strftime("%Y-%m") if row["bucket"] == "in" and row["month"] else row["bucket"]
+        cell = matrix[row["stage"]][col]
+        cell["count"] += row["n"]
+        cell["amount"] += q2(row["amount"])
+        cell["weighted"] += q2(row["weighted"])
+
+    coverage = quota_coverage(user=user, filters=filters, base=base)
+    aging = stage_aging(user=user, filters=filters, base=base, stages=stages, cfg=cfg)
+    return {
+        "currency": reporting_currency(),
+        "columns": columns,
+        "stages": [
+            {
+                "stage": s,
+                "label": stages[s].label,
+                "cells": [{"column": c, **matrix[s][c]} for c in columns],
+                "count": sum(matrix[s][c]["count"] for c in columns),
+                "amount": sum((matrix[s][c]["amount"] for c in columns), ZERO),
+                "weighted": sum((matrix[s][c]["weighted"] for c in columns), ZERO),
+            }
+            for s in OPEN_STAGES
+        ],
+        "coverage": coverage,
+        "aging": aging,
+    }
+
+
+def DateFieldOut() -> Any:  # noqa: N802 - reads like the field class it returns
+    from django.db.models import DateField
+
+    return DateField()
+
+
+def quota_coverage(*, user: Any, filters: ReportFilters, base: QuerySet[Opportunity] | None = None) -> dict[str, Any]:
+    """Coverage = open pipeline expected to close in the period ÷ the quota not yet won.
+
+    Which quotas count: with an owner filter, that person's; with a region/office filter, that
+    unit's own quota; otherwise the quotas of the units at the top of the viewer's scope (the
+    company for everyone who sees everything), or the viewer's own personal quota.
+    """
+    period = current_month_period(filters)
+    base = base if base is not None else opportunities_for(user, filters)
+    quotas = Quota.objects.restrict(user, VIEW).filter(period_start__lte=period.end, period_end__gte=period.start)
+    if filters.owner:
+        quotas = quotas.filter(user_id=filters.owner)
+    elif filters.office or filters.region:
+        quotas = quotas.filter(user__isnull=True, org_unit_id=filters.office or filters.region)
+    else:
+        scope = user_scope(user)
+        if scope.everything:
+            quotas = quotas.filter(user__isnull=True, org_unit__parent__isnull=True)
+        elif scope.view_paths:
+            quotas = quotas.filter(user__isnull=True, org_unit__path__in=scope.view_paths)
+        else:
+            quotas = quotas.filter(user=user)
+    quota = quotas.order_by().aggregate(total=msum(money()))["total"]
+    figures = base.aggregate(
+        won=msum(money(), filter=Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)),
+        open=msum(
+            money(),
+            filter=Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end),
+        ),
+        open_weighted=msum(
+            weighted(),
+            filter=Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end),
+        ),
+    )
+    remaining = max(q2(quota) - q2(figures["won"]), ZERO)
+    return {
+        "period": period.as_dict(),
+        "quota": q2(quota),
+        "won": q2(figures["won"]),
+        "remaining": remaining,
+        "open": q2(figures["open"]),
+        "open_weighted": q2(figures["open_weighted"]),
+        "coverage": ratio(figures["open"], remaining),
+        "weighted_coverage": ratio(figures["open_weighted"], remaining),
+        "attainment": ratio(figures["won"], quota),
+    }
+
+
+def stage_aging(
+    *,
+    user: Any,
+    filters: ReportFilters,
+    base: QuerySet[Opportunity] | None = None,
+    stages: dict[str, StageInfo] | None = None,
+    cfg: AnalyticsSettings | None = None,
+) -> dict[str, Any]:
+    """Per open stage: deals, the stuck ones (time in stage over the norm), the oldest entry;
+    and the stuck deals themselves, longest waiting first (two queries)."""
+    cfg = cfg or load_settings()
+    stages = stages or stage_table()
+    now = timezone.now()
+    open_qs = (base if base is not None else opportunities_for(user, filters)).filter(stage__in=OPEN_STAGES)
+    stuck = stuck_condition(stages, cfg, now)
+    aggregates: dict[str, Any] = {}
+    for s in OPEN_STAGES:
+        aggregates[f"n_{s}"] = Count("pk", filter=Q(stage=s))
+        aggregates[f"stuck_{s}"] = Count("pk", filter=Q(stage=s) & stuck)
+        aggregates[f"amount_{s}"] = msum("m", filter=Q(stage=s) & stuck)
+        aggregates[f"oldest_{s}"] = Min("stage_entered_at", filter=Q(stage=s))
+    agg = open_qs.annotate(m=money()).aggregate(**aggregates)
+    listed = list(
+        open_qs.filter(stuck)
+        .select_related("owner", "customer", "org_unit")
+        .order_by("stage_entered_at")[: cfg.stuck_list_limit]
+    )
+    return {
+        "stages": [
+            {
+                "stage": s,
+                "label": stages[s].label,
+                "norm_days": stages[s].norm_days,
+                "count": agg[f"n_{s}"],
+                "stuck": agg[f"stuck_{s}"],
+                "stuck_amount": q2(agg[f"amount_{s}"]),
+                "oldest_days": (now - agg[f"oldest_{s}"]).days if agg[f"oldest_{s}"] else None,
+            }
+            for s in OPEN_STAGES
+        ],
+        "stuck_total": sum(agg[f"stuck_{s}"] for s in OPEN_STAGES),
+        "stuck_deals": [
+            {
+                "id": str(o.pk),
+                "number": o.number,
+                "title": o.title,
+                "customer": str(o.customer),
+                "owner": str(o.owner),
+                "stage": o.stage,
+                "stage_label": stages[o.stage].label,
+                "days_in_stage": (now - o.stage_entered_at).days,
+                "norm_days": stages[o.stage].norm_days,
+                "amount": o.amount,
+                "currency": o.currency,
+                "url": o.get_absolute_url(),
+            }
+            for o in listed
+        ],
+    }
+
+
+# --- win/loss -----------------------------------------------------------------------------------
+
+
+def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
+    """Opportunities closed in the period: win rate by count and amount (won ÷ (won + lost)),
+    bid win rate and disqualification rate over the deals that reached the bid stage, the loss
+    reasons and the competitors who won."""
+    cfg = load_settings()
+    stages = stage_table()
+    period = trailing_period(filters, cfg)
+    closed = (
+        opportunities_for(user, filters)
+        .filter(stage__in=(Stage.WON, Stage.LOST, Stage.ABANDONED), closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
+        .annotate(m=money())
+    )
+    bid = Q(reached__gte=stages[Stage.BIDDING].position)
+    agg = closed.annotate(reached=reached_expression(stages)).aggregate(
+        won=Count("pk", filter=Q(stage=Stage.WON)),
+        won_amount=msum("m", filter=Q(stage=Stage.WON)),
+        lost=Count("pk", filter=Q(stage=Stage.LOST)),
+        lost_amount=msum("m", filter=Q(stage=Stage.LOST)),
+        abandoned=Count("pk", filter=Q(stage=Stage.ABANDONED)),
+        abandoned_amount=msum("m", filter=Q(stage=Stage.ABANDONED)),
+        bids_won=Count("pk", filter=bid & Q(stage=Stage.WON)),
+        bids_lost=Count("pk", filter=bid & Q(stage=Stage.LOST)),
+        disqualified=Count("pk", filter=bid & Q(stage=Stage.LOST, close_reason=LossReason.DISQUALIFIED)),
+    )
+    reasons = list(
+        closed.filter(stage__in=(Stage.LOST, Stage.ABANDONED))
+        .values("stage", "close_reason")
+        .annotate(n=Count("pk"), amount=msum("m"))
+        .order_by("-n", "stage", "close_reason")[: cfg.top_list_limit]
+    )
+    competitors = list(
+        closed.filter(stage=Stage.LOST)
+        .exclude(close_competitor="")
+        .values("close_competitor")
+        .annotate(n=Count("pk"), amount=msum("m"))
+        .order_by("-n", "close_competitor")[: cfg.top_list_limit]
+    )
+    reason_labels = dict(LossReason.choices)
+    decided = agg["won"] + agg["lost"]
+    bids_closed = agg["bids_won"] + agg["bids_lost"]
+    return {
+        "period": period.as_dict(),
+        "currency": reporting_currency(),
+        "won": agg["won"],
+        "won_amount": q2(agg["won_amount"]),
+        "lost": agg["lost"],
+        "lost_amount": q2(agg["lost_amount"]),
+        "abandoned": agg["abandoned"],
+        "abandoned_amount": q2(agg["abandoned_amount"]),
+        "win_rate": ratio(agg["won"], decided),
+        "win_rate_amount": ratio(agg["won_amount"], q2(agg["won_amount"]) + q2(agg["lost_amount"])),
+        "bids_closed": bids_closed,
+        "bid_win_rate": ratio(agg["bids_won"], bids_closed),
+        "disqualified": agg["disqualified"],
+        "disqualification_rate": ratio(agg["disqualified"], bids_closed),
+        "reasons": [
+            {
+                "stage": r["stage"],
+                "reason": r["close_reason"],
+                "label": str(reason_labels.get(r["close_reason"], r["close_reason"])),
+                "count": r["n"],
+                "amount": q2(r["amount"]),
+            }
+            for r in reasons
+        ],
+        "competitors": [
+            {"competitor": c["close_competitor"], "count": c["n"], "amount": q2(c["amount"])} for c in competitors
+        ],
+    }
+
+
+# --- cycle times --------------------------------------------------------------------------------
+
+
+def percentiles(qs: QuerySet[Any], duration: Any, points: tuple[int, ...]) -> dict[str, Any]:
+    """Nearest-rank percentiles of a duration, in the database on SQLite and PostgreSQL alike:
+    ROW_NUMBER() and COUNT() windows over the durations in order, then the rows whose rank is
+    ceil(p × n / 100), computed in integers as (n × p + 99) / 100. One query."""
+    ranked = (
+        qs.annotate(d=ExpressionWrapper(duration, output_field=DurationField()))
+        .filter(d__isnull=False)
+        .annotate(
+            rn=Window(RowNumber(), order_by=[F("d").asc(), F("pk").asc()]),
+            cnt=Window(Count("pk")),
+        )
+        .order_by()
+    )
+    wanted = Q(pk__in=[])
+    for p in points:
+        wanted |= Q(rn=ExpressionWrapper((F("cnt") * Value(p) + Value(99)) / Value(100), output_field=IntegerField()))
+    rows = list(ranked.filter(wanted).values_list("rn", "cnt", "d"))
+    out: dict[str, Any] = {"count": rows[0][1] if rows else 0}
+    for p in points:
+        out[f"p{p}"] = None
+        for rn, cnt, d in rows:
+            if rn == (cnt * p + 99) // 100:
+                out[f"p{p}"] = _days(d)
+    return out
+
+
+def _days(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime.timedelta):
+        value = datetime.timedelta(microseconds=int(value))
+    return (Decimal(value.total_seconds()) / Decimal(86400)).quantize(Decimal("0.1"))
+
+
+def cycle_times(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
+    """Median and high percentile (days) of: lead → converted (qualified), lead (or opportunity,
+    when it had no lead) → ATI, → ATB, → ATC/won, for the moves made in the period; and per
+    gate the lead time from submission to decision. A fixed number of queries (one per row)."""
+    cfg = load_settings()
+    period = trailing_period(filters, cfg)
+    points = (50, cfg.high_percentile)
+    rows: list[dict[str, Any]] = []
+    in_period = {"converted_at__gte": period.start_dt, "converted_at__lt": period.end_dt}
+    lead_qs = leads_for(user, filters).filter(**in_period)
+    rows.append({"key": "lead_converted", "label": str(_("Lead → qualified and converted")), **percentiles(lead_qs, F("converted_at") - F("created_at"), points)})
+    visible = opportunities_for(user, filters).values("pk")
+    start = Coalesce("opportunity__origin_lead__created_at", "opportunity__created_at")
+    for key, stage, label in (
+        ("to_ati", Stage.INITIATED, _("Lead → ATI (initiated)")),
+        ("to_atb", Stage.NEGOTIATING, _("Lead → ATB (bid approved, negotiating)")),
+        ("to_atc", Stage.WON, _("Lead → ATC (won, signing)")),
+    ):
+        moves = OpportunityStageChange.objects.filter(
+            opportunity__in=visible, to_stage=stage, changed_at__gte=period.start_dt, changed_at__lt=period.end_dt
+        ).order_by()
+        rows.append({"key": key, "label": str(label), **percentiles(moves, F("changed_at") - start, points)})
+    gates: list[dict[str, Any]] = []
+    cases = cases_for(user, filters).filter(
+        status=CaseStatus.DECIDED, submitted_at__isnull=False, decided_at__gte=period.start_dt, decided_at__lt=period.end_dt
+    )
+    for gate in GATE_ORDER:
+        gates.append({"gate": gate, **percentiles(cases.filter(gate=gate), F("decided_at") - F("submitted_at"), points)})
+    return {"period": period.as_dict(), "points": list(points), "cycles": rows, "gates": gates}
+
+
+# --- LTC process view ---------------------------------------------------------------------------
+
+
+def _age() -> ExpressionWrapper:
+    return ExpressionWrapper(Now() - F("since"), output_field=DurationField())
+
+
+def process_view(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
+    """The whole flow from lead to cash as boxes: per lead status, opportunity stage, gate and
+    contract status the records and money sitting there, the decisions waiting and the oldest
+    record's days there. Four grouped queries."""
+    stages = stage_table()
+    now = timezone.now()
+    leads = {
+        r["status"]: r
+        for r in leads_for(user, filters)
+        .filter(status__in=LEAD_OPEN_STATUSES)
+        .annotate(m=money("estimated_value"))
+        .values("status")
+        .annotate(n=Count("pk"), amount=msum("m"), oldest=Min("created_at"))
+    }
+    opps = {
+        r["stage"]: r
+        for r in opportunities_for(user, filters)
+        .filter(stage__in=OPEN_STAGES)
+        .annotate(m=money(), w=weighted())
+        .values("stage")
+        .annotate(n=Count("pk"), amount=msum("m"), weighted=msum("w"), oldest=Min("stage_entered_at"))
+    }
+    gates = {
+        r["gate"]: r
+        for r in cases_for(user, filters)
+        .filter(status__in=OPEN_CASE_STATUSES)
+        .annotate(m=money("amount", "currency"))
+        .values("gate")
+        .annotate(n=Count("pk"), amount=msum("m"), oldest=Min("submitted_at"))
+    }
+    contracts = {
+        r["status"]: r
+        for r in contracts_for(user, filters)
+        .exclude(status__in=(ContractStatus.CLOSED, ContractStatus.WITHDRAWN))
+        .annotate(m=money("total_gross"))
+        .values("status")
+        .annotate(n=Count("pk"), amount=msum("m"), oldest=Min("status_changed_at"))
+    }
+
+    def box(kind: str, key: str, label: Any, row: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+        oldest = row["oldest"] if row else None
+        return {
+            "kind": kind,
+            "key": key,
+            "label": str(label),
+            "count": row["n"] if row else 0,
+            "amount": q2(row["amount"]) if row else ZERO,
+            "oldest_days": (now - oldest).days if oldest else None,
+            **extra,
+        }
+
+    lead_labels = dict(LeadStatus.choices)
+    contract_labels = dict(ContractStatus.choices)
+    gate_after = {Stage.VALIDATING: "ATI", Stage.BIDDING: "ATB", Stage.NEGOTIATING: "ATC"}
+    mo_boxes: list[dict[str, Any]] = []
+    for s in OPEN_STAGES:
+        row = opps.get(s)
+        mo_boxes.append(box("opportunity", s, stages[s].label, row, weighted=q2(row["weighted"]) if row else ZERO, norm_days=stages[s].norm_days))
+        if s in gate_after:
+            g = gate_after[s]
+            mo_boxes.append(box("case", g, g, gates.get(g), waiting=gates[g]["n"] if g in gates else 0))
+    mce_boxes = [box("contract", s, contract_labels[s], contracts.get(s)) for s in PRE_SIGNATURE_STATUSES]
+    mce_boxes.append(box("case", "ATAC", "ATAC", gates.get("ATAC"), waiting=gates["ATAC"]["n"] if "ATAC" in gates else 0))
+    for s in (ContractStatus.SIGNED, ContractStatus.ARCHIVED, ContractStatus.EXECUTING):
+        mce_boxes.append(box("contract", s, contract_labels[s], contracts.get(s)))
+    mce_boxes.append(box("case", "ATCC", "ATCC", gates.get("ATCC"), waiting=gates["ATCC"]["n"] if "ATCC" in gates else 0))
+    return {
+        "currency": reporting_currency(),
+        "phases": [
+            {"key": "ML", "label": str(_("Manage leads (ML)")), "boxes": [box("lead", s, lead_labels[s], leads.get(s)) for s in LEAD_OPEN_STATUSES]},
+            {"key": "MO", "label": str(_("Manage opportunities (MO)")), "boxes": mo_boxes},
+            {"key": "MCE", "label": str(_("Manage contract execution (MCE)")), "boxes": mce_boxes},
+        ],
+        "waiting_decisions": sum(r["n"] for r in gates.values()),
+    }
+
+
+# --- drill-down ---------------------------------------------------------------------------------
+
+RECORD_KINDS = ("opportunity", "lead", "contract", "case")
+
+
+def records(*, user: Any, filters: ReportFilters, kind: str, segment: str) -> QuerySet[Any]:
+    """The records behind a figure: ``kind`` and ``segment`` as the reports link them."""
+    cfg = load_settings()
+    head, _sep, arg = segment.partition(":")
+    if kind == "lead":
+        qs = leads_for(user, filters)
+        if head in ("created", "converted"):
+            period = trailing_period(filters, cfg)
+            qs = qs.filter(created_at__gte=period.start_dt, created_at__lt=period.end_dt)
+            if head == "converted":
+                qs = qs.filter(status=LeadStatus.CONVERTED)
+        elif head == "status" and arg in LeadStatus.values:
+            qs = qs.filter(status=arg)
+        else:
+            return qs.none()
+        return qs.select_related("owner", "org_unit").order_by("-created_at")
+    if kind == "contract":
+        qs_c = contracts_for(user, filters)
+        if head == "signed":
+            period = trailing_period(filters, cfg)
+            cohort = opportunities_for(user, filters).filter(created_at__gte=period.start_dt, created_at__lt=period.end_dt)
+            qs_c = qs_c.filter(opportunity__in=cohort.values("pk"), signed_on__isnull=False).exclude(status=ContractStatus.WITHDRAWN)
+        elif head == "status" and arg in ContractStatus.values:
+            qs_c = qs_c.filter(status=arg)
+        else:
+            return qs_c.none()
+        return qs_c.select_related("owner", "customer", "org_unit").order_by("-created_at")
+    if kind == "case":
+        qs_d = cases_for(user, filters)
+        if head == "waiting" and arg in GATE_ORDER:
+            qs_d = qs_d.filter(status__in=OPEN_CASE_STATUSES, gate=arg)
+        else:
+            return qs_d.none()
+        return qs_d.select_related("org_unit").order_by("submitted_at")
+    return opportunity_records(user=user, filters=filters, head=head, arg=arg, cfg=cfg)
+
+
+def opportunity_records(*, user: Any, filters: ReportFilters, head: str, arg: str, cfg: AnalyticsSettings) -> QuerySet[Any]:
+    stages = stage_table()
+    qs = opportunities_for(user, filters)
+    if head in ("reached", "lost_at"):
+        if arg not in FUNNEL_STAGES:
+            return qs.none()
+        period = trailing_period(filters, cfg)
+        qs = qs.filter(created_at__gte=period.start_dt, created_at__lt=period.end_dt)
+        if head == "reached":
+            qs = qs.annotate(reached=reached_expression(stages)).filter(reached__gte=stages[arg].position)
+        else:
+            qs = qs.filter(stage__in=(Stage.LOST, Stage.ABANDONED)).annotate(left=_left_position(stages)).filter(left=stages[arg].position)
+    elif head == "open":
+        qs = qs.filter(stage__in=OPEN_STAGES)
+        if arg in OPEN_STAGES:
+            qs = qs.filter(stage=arg)
+        elif arg:
+            return qs.none()
+    elif head == "pipeline":
+        stage, _s, col = arg.partition("@")
+        if stage not in OPEN_STAGES:
+            return qs.none()
+        qs = qs.filter(stage=stage)
+        first = month_start(filters.month or timezone.localdate())
+        horizon = add_months(first, cfg.pipeline_months)
+        if col == "none":
+            qs = qs.filter(expected_close_date__isnull=True)
+        elif col == "earlier":
+            qs = qs.filter(expected_close_date__lt=first)
+        elif col == "later":
+            qs = qs.filter(expected_close_date__gte=horizon)
+        elif col:
+            month = _month(col)
+            if month is None:
+                return qs.none()
+            qs = qs.filter(expected_close_date__gte=month, expected_close_date__lt=add_months(month, 1))
+    elif head == "stuck":
+        qs = qs.filter(stage__in=OPEN_STAGES).filter(stuck_condition(stages, cfg, timezone.now()))
+        if arg in OPEN_STAGES:
+            qs = qs.filter(stage=arg)
+    elif head in ("won", "lost", "abandoned"):
+        period = trailing_period(filters, cfg)
+        qs = qs.filter(stage=head, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
+        if arg:
+            qs = qs.filter(close_reason=arg) if head != "won" else qs
+    elif head == "forecast":
+        period = current_month_period(filters)
+        in_period = Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end)
+        closed = Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
+        if arg == ForecastCategory.CLOSED:
+            qs = qs.filter(closed)
+        elif arg in ForecastCategory.values:
+            qs = qs.filter(in_period, forecast_category=arg)
+        else:
+            qs = qs.filter(in_period | closed)
+    else:
+        return qs.none()
+    return qs.select_related("owner", "customer", "org_unit").order_by("-amount", "number")
+

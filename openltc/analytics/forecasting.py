@@ -61,7 +61,9 @@ ADJUSTABLE: tuple[str, ...] = (ForecastCategory.COMMIT, ForecastCategory.BEST_CA
 
 
 def _in_period(period: Period) -> tuple[Q, Q]:
-    open_q = Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end)
+    open_q = Q(
+        stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end
+    )
     won_q = Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
     return open_q, won_q
 
@@ -130,12 +132,14 @@ def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         for c in (ForecastCategory.COMMIT, ForecastCategory.BEST_CASE, ForecastCategory.PIPELINE):
             annotations[c] = _sum_subquery(inner.filter(open_q, forecast_category=c), money())
         for c in ADJUSTABLE:
-            latest = ForecastAdjustment.objects.filter(org_unit=OuterRef("pk"), period=period.start, category=c).order_by(
-                "-created_at"
-            )
+            latest = ForecastAdjustment.objects.filter(
+                org_unit=OuterRef("pk"), period=period.start, category=c
+            ).order_by("-created_at")
             annotations[f"adj_{c}"] = Subquery(latest.values("amount")[:1], output_field=MONEY)
             annotations[f"adj_{c}_reason"] = Subquery(latest.values("reason")[:1], output_field=CharField())
-            annotations[f"adj_{c}_by"] = Subquery(latest.values("adjusted_by__username")[:1], output_field=CharField())
+            annotations[f"adj_{c}_by"] = Subquery(
+                latest.values("adjusted_by__username")[:1], output_field=CharField()
+            )
         for row in unit_qs.annotate(**annotations).values("pk", "name", "path", "kind", *annotations):
             figures = _totals(row)
             for c in ADJUSTABLE:
@@ -144,7 +148,13 @@ def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
                 figures[f"{c}_reason"] = row[f"adj_{c}_reason"] or ""
                 figures[f"{c}_by"] = row[f"adj_{c}_by"] or ""
             units.append(
-                {"id": row["pk"], "name": row["name"], "kind": row["kind"], "depth": max(row["path"].count("/") - 2, 0), **figures}
+                {
+                    "id": row["pk"],
+                    "name": row["name"],
+                    "kind": row["kind"],
+                    "depth": max(row["path"].count("/") - 2, 0),
+                    **figures,
+                }
             )
     return {
         "period": period.as_dict(),
@@ -195,15 +205,21 @@ def _live_rows(week: datetime.date, months: list[datetime.date]) -> list[Forecas
     first, end = months[0], add_months(months[-1], 1)
     period = Period(first, end - datetime.timedelta(days=1))
     open_q, won_q = _in_period(period)
-    qs = Opportunity.objects.order_by().filter(open_q | won_q).annotate(
-        m=money(),
-        w=weighted(),
-        cat=Case(When(stage=Stage.WON, then=Value(ForecastCategory.CLOSED)), default=F("forecast_category")),
-        month=Case(
-            When(stage=Stage.WON, then=Trunc("closed_at", "month", output_field=DateField())),
-            default=Trunc("expected_close_date", "month", output_field=DateField()),
-            output_field=DateField(),
-        ),
+    qs = (
+        Opportunity.objects.order_by()
+        .filter(open_q | won_q)
+        .annotate(
+            m=money(),
+            w=weighted(),
+            cat=Case(
+                When(stage=Stage.WON, then=Value(ForecastCategory.CLOSED)), default=F("forecast_category")
+            ),
+            month=Case(
+                When(stage=Stage.WON, then=Trunc("closed_at", "month", output_field=DateField())),
+                default=Trunc("expected_close_date", "month", output_field=DateField()),
+                output_field=DateField(),
+            ),
+        )
     )
     rows = qs.values("owner_id", "org_unit_id", "cat", "month").annotate(
         deals=Count("pk"), amount=msum("m"), wsum=msum("w"), closed=msum("m", filter=Q(stage=Stage.WON))
@@ -224,7 +240,9 @@ def _live_rows(week: datetime.date, months: list[datetime.date]) -> list[Forecas
     ]
 
 
-def _history_rows(week: datetime.date, months: list[datetime.date], stages: dict[str, StageInfo]) -> list[ForecastSnapshot]:
+def _history_rows(
+    week: datetime.date, months: list[datetime.date], stages: dict[str, StageInfo]
+) -> list[ForecastSnapshot]:
     """The forecast as it stood at the start of ``week``, rebuilt from the stage history: each
     opportunity's latest move before then gives its stage, amount and probability; its category
     is that stage's default. The close month is today's expected close date (not historised)."""
@@ -265,7 +283,10 @@ def _history_rows(week: datetime.date, months: list[datetime.date], stages: dict
         )
     )
     rows = qs.values("opportunity__owner_id", "opportunity__org_unit_id", "cat", "month").annotate(
-        deals=Count("pk"), amount=msum("m"), wsum=msum("w", filter=~Q(to_stage=Stage.WON)), closed=msum("m", filter=Q(to_stage=Stage.WON))
+        deals=Count("pk"),
+        amount=msum("m"),
+        wsum=msum("w", filter=~Q(to_stage=Stage.WON)),
+        closed=msum("m", filter=Q(to_stage=Stage.WON)),
     )
     return [
         ForecastSnapshot(
@@ -284,7 +305,9 @@ def _history_rows(week: datetime.date, months: list[datetime.date], stages: dict
     ]
 
 
-def snapshot_weeks(progress: JobProgress, current: datetime.date, cfg: AnalyticsSettings) -> list[datetime.date]:
+def snapshot_weeks(
+    progress: JobProgress, current: datetime.date, cfg: AnalyticsSettings
+) -> list[datetime.date]:
     """The weeks the next run fills: after the last filled week (or the backfill window on the
     first run) up to the current week, which is always taken again."""
     if progress.filled_until:
@@ -302,7 +325,6 @@ def snapshot_weeks(progress: JobProgress, current: datetime.date, cfg: Analytics
 def snapshot_months(week: datetime.date, cfg: AnalyticsSettings) -> list[datetime.date]:
     first = month_start(week)
     return [add_months(first, i) for i in range(cfg.forecast_months)]
-
 
 
 # --- accuracy -----------------------------------------------------------------------------------
@@ -335,7 +357,13 @@ def accuracy(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             commit=msum("amount", filter=Q(category__in=(ForecastCategory.CLOSED, ForecastCategory.COMMIT))),
             best=msum(
                 "amount",
-                filter=Q(category__in=(ForecastCategory.CLOSED, ForecastCategory.COMMIT, ForecastCategory.BEST_CASE)),
+                filter=Q(
+                    category__in=(
+                        ForecastCategory.CLOSED,
+                        ForecastCategory.COMMIT,
+                        ForecastCategory.BEST_CASE,
+                    )
+                ),
             ),
         )
     )
@@ -356,12 +384,18 @@ def accuracy(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         return entry["periods"].setdefault(period, {"commit": ZERO, "best_case": ZERO, "actual": ZERO})
 
     for r in forecast_rows:
-        for table, key, name in ((people, r["owner_id"], r["owner__username"]), (teams, r["org_unit_id"], r["org_unit__name"])):
+        for table, key, name in (
+            (people, r["owner_id"], r["owner__username"]),
+            (teams, r["org_unit_id"], r["org_unit__name"]),
+        ):
             cell = slot(table, key, name, r["period"])
             cell["commit"] += q2(r["commit"])
             cell["best_case"] += q2(r["best"])
     for r in actual_rows:
-        for table, key, name in ((people, r["owner_id"], r["owner__username"]), (teams, r["org_unit_id"], r["org_unit__name"])):
+        for table, key, name in (
+            (people, r["owner_id"], r["owner__username"]),
+            (teams, r["org_unit_id"], r["org_unit__name"]),
+        ):
             slot(table, key, name, r["period"])["actual"] += q2(r["actual"])
     return {
         "months": [m.strftime("%Y-%m") for m in months],
@@ -422,10 +456,17 @@ def snapshot_trend(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         snaps = snaps.filter(org_unit__path__startswith=filters.unit_path)
     if filters.owner:
         snaps = snaps.filter(owner_id=filters.owner)
-    rows = snaps.values("week", "category").annotate(amount=msum("amount"), weighted=msum("weighted")).order_by("week")
+    rows = (
+        snaps.values("week", "category")
+        .annotate(amount=msum("amount"), weighted=msum("weighted"))
+        .order_by("week")
+    )
     weeks: dict[str, dict[str, Any]] = {}
     for r in rows:
-        w = weeks.setdefault(r["week"].isoformat(), {"week": r["week"].isoformat(), **{c: ZERO for c in CATEGORIES}, "weighted": ZERO})
+        w = weeks.setdefault(
+            r["week"].isoformat(),
+            {"week": r["week"].isoformat(), **{c: ZERO for c in CATEGORIES}, "weighted": ZERO},
+        )
         if r["category"] in CATEGORIES:
             w[r["category"]] += q2(r["amount"])
         w["weighted"] += q2(r["weighted"])

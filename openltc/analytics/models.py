@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from openltc.core.models import BaseModel
+from openltc.core.models import BaseModel, RestrictedQuerySet
 from openltc.core.visibility import Visibility
 from openltc.opportunities.choices import ForecastCategory
 
@@ -57,16 +57,22 @@ class AnalyticsSettings(models.Model):
         _("snapshot backfill (weeks)"),
         default=12,
         validators=[MaxValueValidator(260)],
-        help_text=_("On its first run the snapshot job rebuilds this many past weeks from the stage history."),
+        help_text=_(
+            "On its first run the snapshot job rebuilds this many past weeks from the stage history."
+        ),
     )
     accuracy_periods = models.PositiveSmallIntegerField(
-        _("past months measured for accuracy"), default=6, validators=[MinValueValidator(1), MaxValueValidator(36)]
+        _("past months measured for accuracy"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
     )
     accuracy_offset_days = models.PositiveSmallIntegerField(
         _("forecast taken this many days before the month"),
         default=0,
         validators=[MaxValueValidator(366)],
-        help_text=_("Accuracy compares a month's actuals with the last snapshot taken this many days before it starts."),
+        help_text=_(
+            "Accuracy compares a month's actuals with the last snapshot taken this many days before it starts."
+        ),
     )
     high_percentile = models.PositiveSmallIntegerField(
         _("high percentile of cycle times"),
@@ -74,7 +80,9 @@ class AnalyticsSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     top_list_limit = models.PositiveSmallIntegerField(
-        _("reasons and competitors listed"), default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        _("reasons and competitors listed"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
 
     history = HistoricalRecords()
@@ -104,7 +112,9 @@ class Quota(BaseModel):
     )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    amount = models.DecimalField(_("target amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        _("target amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
 
     history = HistoricalRecords()
@@ -120,7 +130,9 @@ class Quota(BaseModel):
                 name="analytics_quota_period_order",
                 violation_error_message=_("The period must end on or after its start."),
             ),
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="analytics_quota_amount_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="analytics_quota_amount_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,11 +145,16 @@ class ForecastAdjustment(BaseModel):
     latest adjustment of a unit, month and category replaces the rolled-up figure at that level."""
 
     org_unit = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="forecast_adjustments"
+        "org.OrgUnit",
+        verbose_name=_("org unit"),
+        on_delete=models.PROTECT,
+        related_name="forecast_adjustments",
     )
     period = models.DateField(_("month"), help_text=_("First day of the forecast month."))
     category = models.CharField(_("forecast category"), max_length=16, choices=ForecastCategory.choices)
-    amount = models.DecimalField(_("adjusted forecast"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        _("adjusted forecast"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     system_amount = models.DecimalField(_("rolled-up forecast at the time"), max_digits=18, decimal_places=2)
     reason = models.TextField(_("reason"))
     adjusted_by = models.ForeignKey(
@@ -150,9 +167,13 @@ class ForecastAdjustment(BaseModel):
         verbose_name = _("forecast adjustment")
         verbose_name_plural = _("forecast adjustments")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["org_unit", "period", "category", "-created_at"], name="analytics_adj_idx")]
+        indexes = [
+            models.Index(fields=["org_unit", "period", "category", "-created_at"], name="analytics_adj_idx")
+        ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="analytics_adj_amount_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="analytics_adj_amount_not_negative"
+            ),
             models.CheckConstraint(condition=~models.Q(reason=""), name="analytics_adj_reason_required"),
         ]
 
@@ -169,7 +190,9 @@ class ForecastSnapshot(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
     )
-    org_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="+"
+    )
     category = models.CharField(_("forecast category"), max_length=16, choices=ForecastCategory.choices)
     deals = models.PositiveIntegerField(_("deals"), default=0)
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
@@ -179,6 +202,8 @@ class ForecastSnapshot(models.Model):
         default=False,
         help_text=_("Filled after the fact from the stage changes rather than taken live."),
     )
+
+    objects = RestrictedQuerySet.as_manager()
 
     visibility: ClassVar[Visibility | None] = Visibility(org_unit="org_unit", owners=("owner",))
 

@@ -126,7 +126,17 @@ def _month(raw: Any) -> datetime.date | None:
         return None
 
 
-FILTER_KEYS = ("date_from", "date_to", "region", "office", "product_line", "grade", "source", "owner", "month")
+FILTER_KEYS = (
+    "date_from",
+    "date_to",
+    "region",
+    "office",
+    "product_line",
+    "grade",
+    "source",
+    "owner",
+    "month",
+)
 
 
 @dataclass
@@ -183,7 +193,9 @@ class Period:
     @property
     def end_dt(self) -> datetime.datetime:
         """Exclusive upper bound: the start of the day after ``end``."""
-        return timezone.make_aware(datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min))
+        return timezone.make_aware(
+            datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min)
+        )
 
     def as_dict(self) -> dict[str, str]:
         return {"date_from": self.start.isoformat(), "date_to": self.end.isoformat()}
@@ -220,7 +232,9 @@ def resolve_unit(filters: ReportFilters) -> None:
     """Looks up the region/office filter's path once (one query, only when filtered)."""
     unit_id = filters.office or filters.region
     if unit_id and filters.unit_path is None:
-        filters.unit_path = OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or "/-none-/"
+        filters.unit_path = (
+            OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or "/-none-/"
+        )
 
 
 # --- money --------------------------------------------------------------------------------------
@@ -232,7 +246,9 @@ def reporting_currency() -> str:
 
 def money(amount: str = "amount", currency: str = "currency") -> ExpressionWrapper:
     """``amount`` in the reporting currency, computed by the database."""
-    rate = Subquery(ExchangeRate.objects.filter(currency=OuterRef(currency)).values("rate")[:1], output_field=RATE)
+    rate = Subquery(
+        ExchangeRate.objects.filter(currency=OuterRef(currency)).values("rate")[:1], output_field=RATE
+    )
     factor = Case(
         When(**{currency: reporting_currency()}, then=Value(Decimal(1), output_field=RATE)),
         default=Coalesce(rate, Value(Decimal(1), output_field=RATE)),
@@ -241,7 +257,9 @@ def money(amount: str = "amount", currency: str = "currency") -> ExpressionWrapp
     return ExpressionWrapper(Coalesce(F(amount), Value(ZERO)) * factor, output_field=RATE)
 
 
-def weighted(amount: str = "amount", currency: str = "currency", probability: str = "probability") -> ExpressionWrapper:
+def weighted(
+    amount: str = "amount", currency: str = "currency", probability: str = "probability"
+) -> ExpressionWrapper:
     return ExpressionWrapper(money(amount, currency) * F(probability) / Value(100), output_field=RATE)
 
 
@@ -385,9 +403,9 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         aggregates[f"a_{s}"] = msum("m", filter=Q(reached__gte=pos))
         aggregates[f"open_{s}"] = Count("pk", filter=Q(stage=s))
         aggregates[f"lost_{s}"] = Count("pk", filter=Q(stage__in=(Stage.LOST, Stage.ABANDONED), left=pos))
-    opp = cohort.annotate(reached=reached_expression(stages), m=money(), left=_left_position(stages)).aggregate(
-        **aggregates
-    )
+    opp = cohort.annotate(
+        reached=reached_expression(stages), m=money(), left=_left_position(stages)
+    ).aggregate(**aggregates)
 
     contracted = (
         Contract.objects.restrict(user, VIEW)
@@ -399,7 +417,14 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
 
     steps: list[dict[str, Any]] = [
         _step("leads", _("Leads"), leads["n"], leads["amount"], kind="lead", segment="created"),
-        _step("converted", _("Converted to opportunities"), leads["converted"], leads["converted_amount"], kind="lead", segment="converted"),
+        _step(
+            "converted",
+            _("Converted to opportunities"),
+            leads["converted"],
+            leads["converted_amount"],
+            kind="lead",
+            segment="converted",
+        ),
     ]
     for s in FUNNEL_STAGES:
         steps.append(
@@ -414,18 +439,47 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
                 lost_count=opp[f"lost_{s}"] if s != Stage.WON else None,
             )
         )
-    steps.append(_step("contracted", _("Contracted"), contracted["n"], contracted["amount"], kind="contract", segment="signed"))
+    steps.append(
+        _step(
+            "contracted",
+            _("Contracted"),
+            contracted["n"],
+            contracted["amount"],
+            kind="contract",
+            segment="signed",
+        )
+    )
     provider = cash_provider()
     cash_included = False
     if provider is not None:
         try:
-            cash = provider(user=user, contracts=contracts_for(user, filters).filter(opportunity__in=cohort.values("pk")))
+            cash = provider(
+                user=user, contracts=contracts_for(user, filters).filter(opportunity__in=cohort.values("pk"))
+            )
         except TypeError:
             cash = None
         if cash:
             cash_included = True
-            steps.append(_step("invoiced", _("Invoiced"), cash.get("invoiced_count", 0), cash.get("invoiced_amount", 0), kind="contract", segment="invoiced"))
-            steps.append(_step("collected", _("Collected"), cash.get("collected_count", 0), cash.get("collected_amount", 0), kind="contract", segment="collected"))
+            steps.append(
+                _step(
+                    "invoiced",
+                    _("Invoiced"),
+                    cash.get("invoiced_count", 0),
+                    cash.get("invoiced_amount", 0),
+                    kind="contract",
+                    segment="invoiced",
+                )
+            )
+            steps.append(
+                _step(
+                    "collected",
+                    _("Collected"),
+                    cash.get("collected_count", 0),
+                    cash.get("collected_amount", 0),
+                    kind="contract",
+                    segment="collected",
+                )
+            )
     _conversions(steps)
     return {
         "period": period.as_dict(),
@@ -452,7 +506,9 @@ def _left_position(stages: dict[str, StageInfo]) -> Subquery:
     return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
 
 
-def _step(key: str, label: Any, count: Any, amount: Any, *, kind: str, segment: str, **extra: Any) -> dict[str, Any]:
+def _step(
+    key: str, label: Any, count: Any, amount: Any, *, kind: str, segment: str, **extra: Any
+) -> dict[str, Any]:
     return {
         "key": key,
         "label": str(label),
@@ -562,7 +618,9 @@ def DateFieldOut() -> Any:  # noqa: N802 - reads like the field class it returns
     return DateField()
 
 
-def quota_coverage(*, user: Any, filters: ReportFilters, base: QuerySet[Opportunity] | None = None) -> dict[str, Any]:
+def quota_coverage(
+    *, user: Any, filters: ReportFilters, base: QuerySet[Opportunity] | None = None
+) -> dict[str, Any]:
     """Coverage = open pipeline expected to close in the period ÷ the quota not yet won.
 
     Which quotas count: with an owner filter, that person's; with a region/office filter, that
@@ -571,7 +629,9 @@ def quota_coverage(*, user: Any, filters: ReportFilters, base: QuerySet[Opportun
     """
     period = current_month_period(filters)
     base = base if base is not None else opportunities_for(user, filters)
-    quotas = Quota.objects.restrict(user, VIEW).filter(period_start__lte=period.end, period_end__gte=period.start)
+    quotas = Quota.objects.restrict(user, VIEW).filter(
+        period_start__lte=period.end, period_end__gte=period.start
+    )
     if filters.owner:
         quotas = quotas.filter(user_id=filters.owner)
     elif filters.office or filters.region:
@@ -586,14 +646,24 @@ def quota_coverage(*, user: Any, filters: ReportFilters, base: QuerySet[Opportun
             quotas = quotas.filter(user=user)
     quota = quotas.order_by().aggregate(total=msum(money()))["total"]
     figures = base.aggregate(
-        won=msum(money(), filter=Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)),
+        won=msum(
+            money(), filter=Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
+        ),
         open=msum(
             money(),
-            filter=Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end),
+            filter=Q(
+                stage__in=OPEN_STAGES,
+                expected_close_date__gte=period.start,
+                expected_close_date__lte=period.end,
+            ),
         ),
         open_weighted=msum(
             weighted(),
-            filter=Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end),
+            filter=Q(
+                stage__in=OPEN_STAGES,
+                expected_close_date__gte=period.start,
+                expected_close_date__lte=period.end,
+            ),
         ),
     )
     remaining = max(q2(quota) - q2(figures["won"]), ZERO)
@@ -683,7 +753,11 @@ def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     period = trailing_period(filters, cfg)
     closed = (
         opportunities_for(user, filters)
-        .filter(stage__in=(Stage.WON, Stage.LOST, Stage.ABANDONED), closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
+        .filter(
+            stage__in=(Stage.WON, Stage.LOST, Stage.ABANDONED),
+            closed_at__gte=period.start_dt,
+            closed_at__lt=period.end_dt,
+        )
         .annotate(m=money())
     )
     bid = Q(reached__gte=stages[Stage.BIDDING].position)
@@ -740,7 +814,8 @@ def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             for r in reasons
         ],
         "competitors": [
-            {"competitor": c["close_competitor"], "count": c["n"], "amount": q2(c["amount"])} for c in competitors
+            {"competitor": c["close_competitor"], "count": c["n"], "amount": q2(c["amount"])}
+            for c in competitors
         ],
     }
 
@@ -763,7 +838,9 @@ def percentiles(qs: QuerySet[Any], duration: Any, points: tuple[int, ...]) -> di
     )
     wanted = Q(pk__in=[])
     for p in points:
-        wanted |= Q(rn=ExpressionWrapper((F("cnt") * Value(p) + Value(99)) / Value(100), output_field=IntegerField()))
+        wanted |= Q(
+            rn=ExpressionWrapper((F("cnt") * Value(p) + Value(99)) / Value(100), output_field=IntegerField())
+        )
     rows = list(ranked.filter(wanted).values_list("rn", "cnt", "d"))
     out: dict[str, Any] = {"count": rows[0][1] if rows else 0}
     for p in points:
@@ -792,7 +869,13 @@ def cycle_times(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     in_period = {"converted_at__gte": period.start_dt, "converted_at__lt": period.end_dt}
     lead_qs = leads_for(user, filters).filter(**in_period)
-    rows.append({"key": "lead_converted", "label": str(_("Lead → qualified and converted")), **percentiles(lead_qs, F("converted_at") - F("created_at"), points)})
+    rows.append(
+        {
+            "key": "lead_converted",
+            "label": str(_("Lead → qualified and converted")),
+            **percentiles(lead_qs, F("converted_at") - F("created_at"), points),
+        }
+    )
     visible = opportunities_for(user, filters).values("pk")
     start = Coalesce("opportunity__origin_lead__created_at", "opportunity__created_at")
     for key, stage, label in (
@@ -801,15 +884,26 @@ def cycle_times(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         ("to_atc", Stage.WON, _("Lead → ATC (won, signing)")),
     ):
         moves = OpportunityStageChange.objects.filter(
-            opportunity__in=visible, to_stage=stage, changed_at__gte=period.start_dt, changed_at__lt=period.end_dt
+            opportunity__in=visible,
+            to_stage=stage,
+            changed_at__gte=period.start_dt,
+            changed_at__lt=period.end_dt,
         ).order_by()
         rows.append({"key": key, "label": str(label), **percentiles(moves, F("changed_at") - start, points)})
     gates: list[dict[str, Any]] = []
     cases = cases_for(user, filters).filter(
-        status=CaseStatus.DECIDED, submitted_at__isnull=False, decided_at__gte=period.start_dt, decided_at__lt=period.end_dt
+        status=CaseStatus.DECIDED,
+        submitted_at__isnull=False,
+        decided_at__gte=period.start_dt,
+        decided_at__lt=period.end_dt,
     )
     for gate in GATE_ORDER:
-        gates.append({"gate": gate, **percentiles(cases.filter(gate=gate), F("decided_at") - F("submitted_at"), points)})
+        gates.append(
+            {
+                "gate": gate,
+                **percentiles(cases.filter(gate=gate), F("decided_at") - F("submitted_at"), points),
+            }
+        )
     return {"period": period.as_dict(), "points": list(points), "cycles": rows, "gates": gates}
 
 
@@ -877,19 +971,36 @@ def process_view(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     mo_boxes: list[dict[str, Any]] = []
     for s in OPEN_STAGES:
         row = opps.get(s)
-        mo_boxes.append(box("opportunity", s, stages[s].label, row, weighted=q2(row["weighted"]) if row else ZERO, norm_days=stages[s].norm_days))
+        mo_boxes.append(
+            box(
+                "opportunity",
+                s,
+                stages[s].label,
+                row,
+                weighted=q2(row["weighted"]) if row else ZERO,
+                norm_days=stages[s].norm_days,
+            )
+        )
         if s in gate_after:
             g = gate_after[s]
             mo_boxes.append(box("case", g, g, gates.get(g), waiting=gates[g]["n"] if g in gates else 0))
     mce_boxes = [box("contract", s, contract_labels[s], contracts.get(s)) for s in PRE_SIGNATURE_STATUSES]
-    mce_boxes.append(box("case", "ATAC", "ATAC", gates.get("ATAC"), waiting=gates["ATAC"]["n"] if "ATAC" in gates else 0))
+    mce_boxes.append(
+        box("case", "ATAC", "ATAC", gates.get("ATAC"), waiting=gates["ATAC"]["n"] if "ATAC" in gates else 0)
+    )
     for s in (ContractStatus.SIGNED, ContractStatus.ARCHIVED, ContractStatus.EXECUTING):
         mce_boxes.append(box("contract", s, contract_labels[s], contracts.get(s)))
-    mce_boxes.append(box("case", "ATCC", "ATCC", gates.get("ATCC"), waiting=gates["ATCC"]["n"] if "ATCC" in gates else 0))
+    mce_boxes.append(
+        box("case", "ATCC", "ATCC", gates.get("ATCC"), waiting=gates["ATCC"]["n"] if "ATCC" in gates else 0)
+    )
     return {
         "currency": reporting_currency(),
         "phases": [
-            {"key": "ML", "label": str(_("Manage leads (ML)")), "boxes": [box("lead", s, lead_labels[s], leads.get(s)) for s in LEAD_OPEN_STATUSES]},
+            {
+                "key": "ML",
+                "label": str(_("Manage leads (ML)")),
+                "boxes": [box("lead", s, lead_labels[s], leads.get(s)) for s in LEAD_OPEN_STATUSES],
+            },
             {"key": "MO", "label": str(_("Manage opportunities (MO)")), "boxes": mo_boxes},
             {"key": "MCE", "label": str(_("Manage contract execution (MCE)")), "boxes": mce_boxes},
         ],
@@ -922,8 +1033,12 @@ def records(*, user: Any, filters: ReportFilters, kind: str, segment: str) -> Qu
         qs_c = contracts_for(user, filters)
         if head == "signed":
             period = trailing_period(filters, cfg)
-            cohort = opportunities_for(user, filters).filter(created_at__gte=period.start_dt, created_at__lt=period.end_dt)
-            qs_c = qs_c.filter(opportunity__in=cohort.values("pk"), signed_on__isnull=False).exclude(status=ContractStatus.WITHDRAWN)
+            cohort = opportunities_for(user, filters).filter(
+                created_at__gte=period.start_dt, created_at__lt=period.end_dt
+            )
+            qs_c = qs_c.filter(opportunity__in=cohort.values("pk"), signed_on__isnull=False).exclude(
+                status=ContractStatus.WITHDRAWN
+            )
         elif head == "status" and arg in ContractStatus.values:
             qs_c = qs_c.filter(status=arg)
         else:
@@ -939,7 +1054,9 @@ def records(*, user: Any, filters: ReportFilters, kind: str, segment: str) -> Qu
     return opportunity_records(user=user, filters=filters, head=head, arg=arg, cfg=cfg)
 
 
-def opportunity_records(*, user: Any, filters: ReportFilters, head: str, arg: str, cfg: AnalyticsSettings) -> QuerySet[Any]:
+def opportunity_records(
+    *, user: Any, filters: ReportFilters, head: str, arg: str, cfg: AnalyticsSettings
+) -> QuerySet[Any]:
     stages = stage_table()
     qs = opportunities_for(user, filters)
     if head in ("reached", "lost_at"):
@@ -950,7 +1067,11 @@ def opportunity_records(*, user: Any, filters: ReportFilters, head: str, arg: st
         if head == "reached":
             qs = qs.annotate(reached=reached_expression(stages)).filter(reached__gte=stages[arg].position)
         else:
-            qs = qs.filter(stage__in=(Stage.LOST, Stage.ABANDONED)).annotate(left=_left_position(stages)).filter(left=stages[arg].position)
+            qs = (
+                qs.filter(stage__in=(Stage.LOST, Stage.ABANDONED))
+                .annotate(left=_left_position(stages))
+                .filter(left=stages[arg].position)
+            )
     elif head == "open":
         qs = qs.filter(stage__in=OPEN_STAGES)
         if arg in OPEN_STAGES:
@@ -986,7 +1107,9 @@ def opportunity_records(*, user: Any, filters: ReportFilters, head: str, arg: st
             qs = qs.filter(close_reason=arg) if head != "won" else qs
     elif head == "forecast":
         period = current_month_period(filters)
-        in_period = Q(stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end)
+        in_period = Q(
+            stage__in=OPEN_STAGES, expected_close_date__gte=period.start, expected_close_date__lte=period.end
+        )
         closed = Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
         if arg == ForecastCategory.CLOSED:
             qs = qs.filter(closed)
@@ -997,4 +1120,3 @@ def opportunity_records(*, user: Any, filters: ReportFilters, head: str, arg: st
     else:
         return qs.none()
     return qs.select_related("owner", "customer", "org_unit").order_by("-amount", "number")
-

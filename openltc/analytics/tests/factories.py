@@ -17,7 +17,9 @@ PATH = ("validating", "initiated", "guiding", "bidding", "negotiating", "won")
 
 
 def at(day: str, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour)))
+    return timezone.make_aware(
+        datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour))
+    )
 
 
 def opp(
@@ -36,7 +38,9 @@ def opp(
     customer: Any = None,
 ) -> Opportunity:
     """``steps``: (to_stage, day) in order, the first being the creation into validating."""
-    o = make_opportunity(actor, customer=customer or make_customer(actor, actor.home_unit), amount=Decimal(amount))
+    o = make_opportunity(
+        actor, customer=customer or make_customer(actor, actor.home_unit), amount=Decimal(amount)
+    )
     OpportunityStageChange.objects.filter(opportunity=o).delete()
     previous = ""
     for to_stage, day in steps:
@@ -92,20 +96,66 @@ def build(rep: Any, other_rep: Any) -> DataSet:
     negotiating 2/1000, won 1/400. Lead → ATI: 2, 4, 6, 8, 10 days.
     """
     now = timezone.now()
-    o1 = opp(rep, amount="100", created="2026-09-01", steps=[("validating", "2026-09-01")], expected="2026-09-15",
-             entered=now - datetime.timedelta(days=40))
-    o2 = opp(rep, amount="200", created="2026-09-01", steps=path_to("initiated", ["2026-09-01", "2026-09-03"]),
-             probability=20, category="best_case", expected="2026-09-20", entered=now - datetime.timedelta(days=5))
-    o3 = opp(rep, amount="300", created="2026-09-01",
-             steps=[*path_to("guiding", ["2026-09-01", "2026-09-05", "2026-09-06"]), ("lost", "2026-09-10")],
-             reason="price", competitor="Rival")
-    o4 = opp(rep, amount="400", created="2026-09-01",
-             steps=path_to("won", ["2026-09-01", "2026-09-07", "2026-09-08", "2026-09-09", "2026-09-10", "2026-09-20"]))
-    o5 = opp(other_rep, amount="500", created="2026-09-02", steps=[("validating", "2026-09-02")], expected="2026-09-15")
-    o6 = opp(rep, amount="600", created="2026-09-01",
-             steps=path_to("negotiating", ["2026-09-01", "2026-09-09", "2026-09-10", "2026-09-11", "2026-09-12"]),
-             probability=75, category="commit", expected="2026-09-25", entered=now - datetime.timedelta(days=31))
-    o7 = opp(rep, amount="700", created="2026-09-01",
-             steps=[*path_to("bidding", ["2026-09-01", "2026-09-11", "2026-09-12", "2026-09-13"]), ("lost", "2026-09-14")],
-             reason="disqualified", competitor="Rival")
+    o1 = opp(
+        rep,
+        amount="100",
+        created="2026-09-01",
+        steps=[("validating", "2026-09-01")],
+        expected="2026-09-15",
+        entered=now - datetime.timedelta(days=40),
+    )
+    o2 = opp(
+        rep,
+        amount="200",
+        created="2026-09-01",
+        steps=path_to("initiated", ["2026-09-01", "2026-09-03"]),
+        probability=20,
+        category="best_case",
+        expected="2026-09-20",
+        entered=now - datetime.timedelta(days=5),
+    )
+    o3 = opp(
+        rep,
+        amount="300",
+        created="2026-09-01",
+        steps=[*path_to("guiding", ["2026-09-01", "2026-09-05", "2026-09-06"]), ("lost", "2026-09-10")],
+        reason="price",
+        competitor="Rival",
+    )
+    o4 = opp(
+        rep,
+        amount="400",
+        created="2026-09-01",
+        steps=path_to(
+            "won", ["2026-09-01", "2026-09-07", "2026-09-08", "2026-09-09", "2026-09-10", "2026-09-20"]
+        ),
+    )
+    o5 = opp(
+        other_rep,
+        amount="500",
+        created="2026-09-02",
+        steps=[("validating", "2026-09-02")],
+        expected="2026-09-15",
+    )
+    o6 = opp(
+        rep,
+        amount="600",
+        created="2026-09-01",
+        steps=path_to("negotiating", ["2026-09-01", "2026-09-09", "2026-09-10", "2026-09-11", "2026-09-12"]),
+        probability=75,
+        category="commit",
+        expected="2026-09-25",
+        entered=now - datetime.timedelta(days=31),
+    )
+    o7 = opp(
+        rep,
+        amount="700",
+        created="2026-09-01",
+        steps=[
+            *path_to("bidding", ["2026-09-01", "2026-09-11", "2026-09-12", "2026-09-13"]),
+            ("lost", "2026-09-14"),
+        ],
+        reason="disqualified",
+        competitor="Rival",
+    )
     return DataSet(o1, o2, o3, o4, o5, o6, o7)

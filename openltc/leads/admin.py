@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from openltc.core.admin import AuditedModelAdmin
 from openltc.leads.models import (
     DistributionRule,
+    InboundLeadMail,
     Lead,
     LeadScoringRule,
     LeadSettings,
@@ -76,4 +77,20 @@ class LeadAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(InboundLeadMail)
+class InboundLeadMailAdmin(admin.ModelAdmin):
+    """The messages sent to the lead address and what became of them; failed ones say why."""
+
+    list_display = ("created_at", "subject", "sender", "channel", "status", "lead")
+    list_filter = ("status", "channel")
+    search_fields = ("subject", "sender", "message_id")
+    readonly_fields = ("message_id", "channel", "sender", "subject", "status", "error", "lead")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -305,6 +305,43 @@ def lead_list(request: HttpRequest, filters: Query[LeadListFilters]) -> Any:
     return selectors.lead_list(user=request.user, filters=selectors.LeadFilters.from_mapping(filters.dict()))
 
 
+class InboundMailOut(Schema):
+    status: str = Field(..., description="captured, or duplicate when this Message-ID made a lead before.")
+    message_id: str
+    lead_id: UUID | None
+
+
+RAW_MAIL_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The raw message as received (RFC 822 / MIME), headers and body.",
+        "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "/inbound-mail",
+    response={201: InboundMailOut, 200: InboundMailOut, **ERROR_RESPONSES},
+    summary="Capture a lead from a raw e-mail (for mail gateways)",
+    openapi_extra=RAW_MAIL_BODY,
+)
+def lead_inbound_mail(request: HttpRequest) -> Any:
+    from openltc.leads.inbound import DUPLICATE, FAILED, lead_capture_from_mail
+
+    outcome = lead_capture_from_mail(actor=request.user, raw=request.body, channel="api")
+    if outcome.status == FAILED:
+        raise DomainError(outcome.error, extra={"message_id": outcome.message_id})
+    lead_id = outcome.lead.pk if outcome.lead is not None else None
+    visible = lead_id is not None and selectors.leads_visible(request.user).filter(pk=lead_id).exists()
+    body = {
+        "status": outcome.status,
+        "message_id": outcome.message_id,
+        "lead_id": lead_id if visible else None,
+    }
+    return (200 if outcome.status == DUPLICATE else 201), body
+
+
 @router.get("/{lead_id}", response={200: LeadOut, **ERROR_RESPONSES}, summary="One lead")
 def lead_get(request: HttpRequest, lead_id: UUID) -> Any:
     return _out(request.user, _get(request, lead_id))

@@ -44,6 +44,8 @@ class LeadSource(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     # A published tender notice.
     TENDER_NOTICE = "tender_notice", _("Tender notice")
+    # Sent to the company's lead mailbox (captured by the mail fetcher or a mail gateway).
+    EMAIL = "email", _("E-mail to the lead address")
     # Anything else.
     OTHER = "other", _("Other")
 
@@ -159,3 +161,12 @@ class ScoringFactor(models.TextChoices):
     ELEMENT_CONFIRMED = "element_confirmed", _("Element confirmed")
     # A contact person with a phone or an e-mail is known.
     CONTACT_KNOWN = "contact_known", _("Contact known")
+
+
+class InboundMailStatus(models.TextChoices):
+    """What became of one message sent to the lead mailbox."""
+
+    # A lead was captured from it.
+    CAPTURED = "captured", _("Lead captured")
+    # It could not become a lead; the error says why (it is not retried until it is sent again).
+    FAILED = "failed", _("Failed")

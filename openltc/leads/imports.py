@@ -40,7 +40,6 @@ SOURCE_SYNONYMS = {
     "Seminar - Internal": LeadSource.CAMPAIGN,
     "Webinar": LeadSource.CAMPAIGN,
     "Advertisement": LeadSource.CAMPAIGN,
-    "Email": LeadSource.CAMPAIGN,
     "Email Marketing": LeadSource.CAMPAIGN,
     "Paid Search": LeadSource.CAMPAIGN,
     "Social Media": LeadSource.CAMPAIGN,

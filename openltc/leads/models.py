@@ -24,6 +24,7 @@ from openltc.leads.choices import (
     DisqualifyReason,
     DistributionKind,
     ElementStatus,
+    InboundMailStatus,
     LeadSource,
     LeadStatus,
     Maturity,
@@ -527,6 +528,24 @@ class LeadSettings(models.Model):
         _("stale after (days without activity)"), default=14, validators=[MinValueValidator(1)]
     )
 
+    inbound_mail_org_unit = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("org unit of e-mailed leads"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Leads sent to the lead e-mail address land in this unit's pool; empty means the mail "
+            "fetcher captures nothing, and a mail gateway's leads go to the gateway user's unit."
+        ),
+    )
+    distribute_inbound_mail = models.BooleanField(
+        _("distribute e-mailed leads"),
+        default=True,
+        help_text=_("Run the distribution rules on each lead captured from e-mail."),
+    )
+
     class Meta:
         verbose_name = _("lead settings")
         verbose_name_plural = _("lead settings")
@@ -539,3 +558,33 @@ class LeadSettings(models.Model):
     def current(cls) -> LeadSettings:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class InboundLeadMail(BaseModel):
+    """One message sent to the lead e-mail address, remembered by its Message-ID so that the same
+    message fetched twice (or also posted by a gateway) never makes two leads."""
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    channel = models.CharField(_("received through"), max_length=16)
+    sender = models.CharField(_("sender"), max_length=320, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=InboundMailStatus.choices)
+    error = models.TextField(_("error"), blank=True)
+    lead = models.OneToOneField(
+        Lead,
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_mail",
+    )
+
+    visibility: ClassVar[Visibility | None] = None
+
+    class Meta:
+        verbose_name = _("inbound lead e-mail")
+        verbose_name_plural = _("inbound lead e-mails")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject or self.message_id} ({self.get_status_display()})"

@@ -438,6 +438,26 @@ def lead_distribute(*, actor: Any, lead: Lead) -> Lead:
     )
 
 
+@transaction.atomic
+def lead_auto_distribute(*, lead: Lead) -> Lead:
+    """The system distributes a pool lead it captured (an e-mailed lead, say) by the same ordered
+    rules; without a matching rule the lead stays in the pool for a lead manager."""
+    locked = lock_lead(lead)
+    if locked.owner_id is not None or workflow.state_refusal(locked, Action.DISTRIBUTE):
+        return locked
+    match = find_assignee(locked)
+    if match is None:
+        return locked
+    return _give_to(
+        actor=None,
+        lead=locked,
+        owner=match.user,
+        action="lead.distributed",
+        message=_("Rule “%(rule)s”") % {"rule": match.rule.name},
+        sla_hours=match.rule.first_contact_sla_hours,
+    )
+
+
 # --- nurturing ----------------------------------------------------------------------------------
 
 

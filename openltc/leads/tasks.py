@@ -17,3 +17,16 @@ def remind_overdue_first_contacts() -> int:
     count = remind()
     logger.info("first-contact reminders sent for %d lead(s)", count)
     return count
+
+
+@task()
+def fetch_lead_mail() -> dict[str, object]:
+    """Captures leads from the mailbox the environment configures (see docs/leads.md)."""
+    from openltc.leads.inbound import fetch_lead_mail as fetch
+    from openltc.leads.inbound import source_from_env
+
+    source = source_from_env()
+    if source is None:
+        logger.warning("lead mail: no mailbox configured (OPENLTC_LEAD_MAIL_MAILDIR or _IMAP_HOST)")
+        return {"captured": 0, "duplicates": 0, "failed": 0, "problems": [], "configured": False}
+    return fetch(source=source).as_dict()

@@ -137,12 +137,39 @@ def rep_user_id(ctx):
     return ctx.user("rep").pk
 
 
+def rep_negotiator(ctx):
+    """A negotiator the rep adds to the negotiation of an opportunity of the rep's."""
+    if "negotiator" not in ctx.memo:
+        from openltc.bids.services import negotiation_member_add
+        from openltc.opportunities.models import Opportunity
+
+        hidden = Opportunity.objects.restrict(ctx.user("other_rep")).values("pk")
+        opp = (
+            Opportunity.objects.restrict(ctx.user("rep"), "change")
+            .open()
+            .exclude(pk__in=hidden)
+            .order_by("number")
+            .first()
+        )
+        member = negotiation_member_add(
+            actor=ctx.user("rep"), opportunity=opp, user=ctx.user("rep"), role="finance"
+        )
+        ctx.memo["negotiator"] = (opp.pk, member.pk)
+    return ctx.memo["negotiator"][1]
+
+
+def rep_negotiation_opportunity(ctx):
+    rep_negotiator(ctx)
+    return ctx.memo["negotiator"][0]
+
+
 CUSTOMER = Rec("customers.Customer")
 CONTACT = Rec("customers.Contact")
 LEAD = Rec("leads.Lead")
 OPP = Rec("opportunities.Opportunity")
 CASE = Rec("decisions.DecisionCase")
 CONTRACT = Rec("contracts.Contract")
+BID = Rec("bids.Bid")
 REP_TOKEN = Rec("org.ApiToken", {"user": RoleUser("rep")})
 
 # --- pages --------------------------------------------------------------------------------------
@@ -266,6 +293,14 @@ PAGES: dict[str, Entry] = {
         },
     ),
     "contracts:action": Entry(CHANGE_RECORD, args={"pk": CONTRACT, "code": "submit"}),
+    # bids
+    "bids:list": Entry(SIGNED_IN),
+    "bids:create": Entry(CHANGE_RECORD, args={"opportunity_pk": OPP}),
+    "bids:detail": Entry(VIEW_RECORD, args={"pk": BID}),
+    "bids:edit": Entry(CHANGE_RECORD, args={"pk": BID}),
+    "bids:action": Entry(CHANGE_RECORD, args={"pk": BID, "code": "cancel"}),
+    "bids:negotiation": Entry(VIEW_RECORD, args={"opportunity_pk": OPP}),
+    "bids:negotiation_action": Entry(CHANGE_RECORD, args={"opportunity_pk": OPP, "code": "concession"}),
     # the admin site
     "admin:index": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
     "admin:login": Entry({"anonymous": OK, "rep": OK, "admin": REDIRECT}, roles=ADMIN_ROLES),
@@ -305,6 +340,7 @@ API_ARGS = {
     "member_id": Rec("opportunities.OpportunityTeamMember"),
     "case_id": CASE,
     "contract_id": CONTRACT,
+    "bid_id": BID,
 }
 
 
@@ -325,6 +361,8 @@ API: dict[str, Entry] = {
     "POST /api/v1/org/tokens/{token_id}/revoke": _api(API_OWNER_ONLY),
     "POST /api/v1/customers": _api(API_SIGNED_IN),
     "POST /api/v1/leads": _api(API_SIGNED_IN),
+    # a mail gateway posts raw messages; the generated body is not an e-mail (422 for everyone)
+    "POST /api/v1/leads/inbound-mail": _api(API_SIGNED_IN),
     "POST /api/v1/opportunities": _api(API_SIGNED_IN),
     "POST /api/v1/contracts": _api(API_SIGNED_IN),
     "POST /api/v1/decisions/cases": _api(API_SIGNED_IN),
@@ -398,6 +436,24 @@ API: dict[str, Entry] = {
     ),
     "POST /api/v1/leads/{lead_id}/claim": _api(
         outcomes(NO, anonymous=E401, other_rep=E404), note="the fixture lead is not in the pool"
+    ),
+    # bids: starting a bid needs change rights on the opportunity
+    "POST /api/v1/bids": _api(API_WRITE_RECORD, body={"opportunity_id": OPP}),
+    "PATCH /api/v1/bids/{bid_id}/checklist/{item_id}": Entry(
+        API_WRITE_RECORD,
+        args={"bid_id": Rec("bids.BidChecklistItem", attr="bid_id"), "item_id": Rec("bids.BidChecklistItem")},
+    ),
+    "POST /api/v1/bids/{bid_id}/questions/{question_id}/answer": Entry(
+        API_WRITE_RECORD,
+        args={"bid_id": Rec("bids.BidQuestion", attr="bid_id"), "question_id": Rec("bids.BidQuestion")},
+    ),
+    "PATCH /api/v1/bids/{bid_id}/recovery-actions/{action_id}": Entry(
+        API_WRITE_RECORD,
+        args={"bid_id": Rec("bids.RecoveryAction", attr="bid_id"), "action_id": Rec("bids.RecoveryAction")},
+    ),
+    "DELETE /api/v1/bids/negotiations/{opportunity_id}/team/{negotiator_id}": Entry(
+        API_WRITE_RECORD,
+        args={"opportunity_id": rep_negotiation_opportunity, "negotiator_id": rep_negotiator},
     ),
     "DELETE /api/v1/opportunities/{opportunity_id}/team/{member_id}": Entry(
         API_WRITE_RECORD,

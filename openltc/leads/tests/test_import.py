@@ -133,7 +133,7 @@ def test_all_or_nothing_gb18030_file_with_bad_rows_writes_nothing(manager, rep, 
     assert not Lead.objects.exists()
     assert not AuditEvent.objects.filter(action="lead.created").exists()
     assert job.message == "5 rows have errors, so nothing was imported. Correct the file and import it again."
-    sources = "campaign, exhibition, web, visit, existing_project, partner, technical_exchange, referral, tender_notice, other"
+    sources = "campaign, exhibition, web, visit, existing_project, partner, technical_exchange, referral, tender_notice, email, other"
     assert report(job) == [
         (4, "线索名称", "error", "This field is required."),
         (5, "联系电话", "error", "“12” is not a valid phone number."),

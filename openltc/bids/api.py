@@ -437,13 +437,13 @@ def negotiation_member_add(request: HttpRequest, opportunity_id: UUID, payload: 
 
 
 @router.delete(
-    "/negotiations/{opportunity_id}/team/{member_id}",
+    "/negotiations/{opportunity_id}/team/{negotiator_id}",
     response={204: None, **ERROR_RESPONSES},
     summary="Remove a negotiator",
 )
-def negotiation_member_remove(request: HttpRequest, opportunity_id: UUID, member_id: UUID) -> Any:
+def negotiation_member_remove(request: HttpRequest, opportunity_id: UUID, negotiator_id: UUID) -> Any:
     opportunity = _opportunity(request, opportunity_id)
-    services.negotiation_member_remove(actor=request.user, opportunity=opportunity, member_id=member_id)
+    services.negotiation_member_remove(actor=request.user, opportunity=opportunity, member_id=negotiator_id)
     return 204, None
 
 

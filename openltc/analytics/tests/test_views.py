@@ -10,7 +10,17 @@ from openltc.analytics.tests.factories import build
 pytestmark = pytest.mark.django_db
 
 SEPT = "date_from=2026-09-01&date_to=2026-09-30"
-PAGES = ["dashboard", "my_dashboard", "funnel", "pipeline", "forecast", "win_loss", "cycle_times", "process", "records"]
+PAGES = [
+    "dashboard",
+    "my_dashboard",
+    "funnel",
+    "pipeline",
+    "forecast",
+    "win_loss",
+    "cycle_times",
+    "process",
+    "records",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -49,11 +59,15 @@ def test_drill_down_lists_the_records_behind_a_step(client: Any, rep: Any, other
 def test_drill_down_never_shows_another_regions_records(client: Any, rep: Any, other_rep: Any) -> None:
     data = build(rep, other_rep)
     client.force_login(rep)
-    response = client.get(reverse("analytics:records") + "?kind=opportunity&segment=reached:validating&" + SEPT)
+    response = client.get(
+        reverse("analytics:records") + "?kind=opportunity&segment=reached:validating&" + SEPT
+    )
     assert data.o5.number not in response.content.decode()
 
 
-def test_region_manager_dashboard_shows_only_the_region(client: Any, rep: Any, other_rep: Any, region_vp: Any, executive: Any) -> None:
+def test_region_manager_dashboard_shows_only_the_region(
+    client: Any, rep: Any, other_rep: Any, region_vp: Any, executive: Any
+) -> None:
     build(rep, other_rep)
     client.force_login(region_vp)
     east = client.get(reverse("analytics:dashboard") + "?" + SEPT).context["data"]
@@ -79,7 +93,9 @@ def test_dashboard_and_funnel_run_a_constant_number_of_queries(
         client.get(url)
 
 
-def test_manager_adjusts_the_forecast_of_their_unit(client: Any, rep: Any, other_rep: Any, manager: Any, org: Any) -> None:
+def test_manager_adjusts_the_forecast_of_their_unit(
+    client: Any, rep: Any, other_rep: Any, manager: Any, org: Any
+) -> None:
     from openltc.analytics.models import ForecastAdjustment
     from openltc.core.models import AuditEvent
 
@@ -87,7 +103,13 @@ def test_manager_adjusts_the_forecast_of_their_unit(client: Any, rep: Any, other
     client.force_login(manager)
     response = client.post(
         reverse("analytics:forecast_adjust"),
-        {"org_unit": org.sh.pk, "month": "2026-09", "category": "commit", "amount": "1200", "reason": "Big deal signs early"},
+        {
+            "org_unit": org.sh.pk,
+            "month": "2026-09",
+            "category": "commit",
+            "amount": "1200",
+            "reason": "Big deal signs early",
+        },
     )
     assert response.status_code == 302
     adj = ForecastAdjustment.objects.get()
@@ -99,14 +121,28 @@ def test_manager_adjusts_the_forecast_of_their_unit(client: Any, rep: Any, other
     assert units["SH unit"]["commit_reason"] == "Big deal signs early"
 
 
-def test_adjustment_refused_outside_the_managed_unit_and_without_reason(client: Any, rep: Any, other_rep: Any, manager: Any, org: Any) -> None:
+def test_adjustment_refused_outside_the_managed_unit_and_without_reason(
+    client: Any, rep: Any, other_rep: Any, manager: Any, org: Any
+) -> None:
     from openltc.analytics.models import ForecastAdjustment
 
     build(rep, other_rep)
     client.force_login(manager)
-    client.post(reverse("analytics:forecast_adjust"), {"org_unit": org.gz.pk, "month": "2026-09", "category": "commit", "amount": "1", "reason": "x"})
-    client.post(reverse("analytics:forecast_adjust"), {"org_unit": org.sh.pk, "month": "2026-09", "category": "commit", "amount": "1", "reason": " "})
-    client.post(reverse("analytics:forecast_adjust"), {"org_unit": org.sh.pk, "month": "2026-09", "category": "pipeline", "amount": "1", "reason": "x"})
+    client.post(
+        reverse("analytics:forecast_adjust"),
+        {"org_unit": org.gz.pk, "month": "2026-09", "category": "commit", "amount": "1", "reason": "x"},
+    )
+    client.post(
+        reverse("analytics:forecast_adjust"),
+        {"org_unit": org.sh.pk, "month": "2026-09", "category": "commit", "amount": "1", "reason": " "},
+    )
+    client.post(
+        reverse("analytics:forecast_adjust"),
+        {"org_unit": org.sh.pk, "month": "2026-09", "category": "pipeline", "amount": "1", "reason": "x"},
+    )
     client.force_login(rep)
-    client.post(reverse("analytics:forecast_adjust"), {"org_unit": org.sh_team.pk, "month": "2026-09", "category": "commit", "amount": "1", "reason": "x"})
+    client.post(
+        reverse("analytics:forecast_adjust"),
+        {"org_unit": org.sh_team.pk, "month": "2026-09", "category": "commit", "amount": "1", "reason": "x"},
+    )
     assert ForecastAdjustment.objects.count() == 0

@@ -25,6 +25,7 @@ from openltc.delivery.models import DeliveryProject
 
 DEMO_TITLE = "交付演示：城域网改造 Metro network renewal (delivery demo)"
 PAIRS = [("sh.ar", "sh.fr"), ("gz.ar", "gz.fr")]
+ESTIMATORS = {"sh.fr": ("sh.manager", "east.vp"), "gz.fr": ("gz.manager", "south.vp")}
 PLAN = [
     # (stream, kind, name, start offset, days, payment milestone position or None, progress)
     ("procurement", "task", "设备采购 Equipment procurement", -60, 20, None, 100),
@@ -257,6 +258,21 @@ def _project(contract: Any, owner: Any, fr: Any, rng: random.Random) -> Delivery
             }
         ],
     )
+    names = ESTIMATORS.get(fr.username, ())
+    estimators = [p for p in (owner, *(_user(n) for n in names)) if p is not None]
+    if len(estimators) >= 3:
+        for person in estimators:
+            if not project.team.filter(user=person).exists():
+                services.member_add(actor=owner, project=project, user=person, role="member")
+        session = services.delphi_start(
+            actor=fr,
+            project=project,
+            topic="初验准备工作量 PAC preparation effort",
+            estimators=estimators,
+            item=items[4],
+        )
+        for person, value in zip(estimators, (12, 20, 15), strict=False):
+            services.delphi_estimate(actor=person, session=session, value=Decimal(value))
     services.worklog_add(
         actor=fr,
         project=project,

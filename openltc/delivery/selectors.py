@@ -271,3 +271,8 @@ def overdue_items(user: Any, today: datetime.date | None = None) -> QuerySet[Pla
     return PlanItem.objects.filter(
         owner=user, status__in=OPEN_ITEM_STATUSES, planned_finish__lt=today
     ).exclude(project__status=ProjectStatus.CLOSED)
+
+
+def child_get(model: Any, *, user: Any, pk: Any) -> Any:
+    """A record of a project (plan item, risk, ...) the user may see; NotFound otherwise."""
+    return get_for_user(model.objects.all(), user=user, pk=pk, action=VIEW)

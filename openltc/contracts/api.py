@@ -16,10 +16,12 @@ from openltc.contracts import selectors, services
 from openltc.contracts.choices import SealKind
 from openltc.contracts.models import (
     Contract,
+    ContractChange,
     ContractReceiptCheck,
     ContractReviewOpinion,
     ContractVersion,
     CountersignStep,
+    ReceivablePlanLine,
 )
 from openltc.contracts.versions import version_content, versions_diff
 from openltc.core.errors import DomainError
@@ -700,3 +702,339 @@ def version_diff(request: HttpRequest, contract_id: UUID, a: int, b: int) -> Any
 
 def _plain(value: Any) -> Any:
     return str(value) if value is not None and not isinstance(value, str | int | float | bool) else value
+
+
+# --- change requests (合同/PO变更 → ATAC → 变更协议) and closure (ATCC) ---------------------------
+
+
+class ChangeIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=5000)
+    scope_impact: str = Field("", max_length=5000)
+    schedule_impact: str = Field("", max_length=5000)
+    cash_impact: str = Field("", max_length=5000)
+    margin_percent: Decimal | None = Field(None, ge=-100, le=100, max_digits=5, decimal_places=2)
+    lines: list[LineIn] | None = Field(None, description="The amended lines; default: unchanged")
+    milestones: list[MilestoneIn] | None = Field(
+        None, description="The amended milestones; default: unchanged"
+    )
+
+
+class ChangeUpdateIn(Schema):
+    lock_version: int | None = None
+    reason: str | None = Field(None, min_length=1, max_length=5000)
+    scope_impact: str | None = Field(None, max_length=5000)
+    schedule_impact: str | None = Field(None, max_length=5000)
+    cash_impact: str | None = Field(None, max_length=5000)
+    margin_percent: Decimal | None = Field(None, ge=-100, le=100, max_digits=5, decimal_places=2)
+    lines: list[LineIn] | None = None
+    milestones: list[MilestoneIn] | None = None
+
+
+class ChangeSignIn(Schema):
+    signed_on: datetime.date
+    agreement_reference: str = Field("", max_length=100)
+    lock_version: int | None = None
+
+
+class ChangeOut(Schema):
+    id: UUID
+    number: str
+    sequence: int
+    status: str
+    status_label: str
+    reason: str
+    scope_impact: str
+    schedule_impact: str
+    cash_impact: str
+    margin_percent: Decimal | None
+    price_impact: Decimal
+    base_version: int
+    amendment_version: int
+    amendment_total: Decimal
+    requested_by_id: int
+    submitted_at: datetime.datetime | None
+    signed_on: datetime.date | None
+    agreement_reference: str
+    withdrawal_reason: str
+    atac_case_id: UUID | None
+    lock_version: int
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_status_label(obj: ContractChange) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_base_version(obj: ContractChange) -> int:
+        return obj.base_version.number
+
+    @staticmethod
+    def resolve_amendment_version(obj: ContractChange) -> int:
+        return obj.amendment.number
+
+    @staticmethod
+    def resolve_amendment_total(obj: ContractChange) -> Decimal:
+        return obj.amendment.total_gross
+
+    @staticmethod
+    def resolve_atac_case_id(obj: ContractChange) -> UUID | None:
+        from openltc.decisions.selectors import latest_case
+
+        case = latest_case(obj, "ATAC")
+        return case.pk if case is not None else None
+
+
+class ChangeSubmittedOut(Schema):
+    change: ChangeOut
+    case_id: UUID
+
+
+class ClosureConditionOut(Schema):
+    code: str
+    label: str
+    met: bool
+    reasons: list[str]
+
+
+class CaseOpenedOut(Schema):
+    case_id: UUID
+
+
+def _change(request: HttpRequest, contract_id: UUID, change_id: UUID) -> ContractChange:
+    return selectors.change_get(contract=_get(request, contract_id), pk=change_id)
+
+
+def _change_data(payload: Schema) -> dict[str, Any]:
+    keys = ("reason", "scope_impact", "schedule_impact", "cash_impact", "margin_percent")
+    return {k: v for k, v in payload.dict(exclude_unset=True).items() if k in keys}
+
+
+@router.get(
+    "/{contract_id}/changes",
+    response={200: list[ChangeOut], **ERROR_RESPONSES},
+    summary="The contract's change requests",
+)
+def change_list(request: HttpRequest, contract_id: UUID) -> Any:
+    return list(selectors.change_list(contract=_get(request, contract_id)))
+
+
+@router.get(
+    "/{contract_id}/changes/{change_id}",
+    response={200: ChangeOut, **ERROR_RESPONSES},
+    summary="One change request",
+)
+def change_get(request: HttpRequest, contract_id: UUID, change_id: UUID) -> Any:
+    return _change(request, contract_id, change_id)
+
+
+@router.post(
+    "/{contract_id}/changes",
+    response={201: ChangeOut, **ERROR_RESPONSES},
+    summary="Request a change (合同变更): reason, impacts and the amended lines and milestones",
+)
+def change_request(request: HttpRequest, contract_id: UUID, payload: ChangeIn) -> Any:
+    change = services.change_request(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        data=_change_data(payload),
+        lines=_lines(payload.lines) if payload.lines is not None else None,
+        milestones=_milestones(payload.milestones) if payload.milestones is not None else None,
+    )
+    return 201, _change(request, contract_id, change.pk)
+
+
+@router.patch(
+    "/{contract_id}/changes/{change_id}",
+    response={200: ChangeOut, **ERROR_RESPONSES},
+    summary="Edit a draft change request (and its amendment's lines and milestones)",
+)
+def change_update(request: HttpRequest, contract_id: UUID, change_id: UUID, payload: ChangeUpdateIn) -> Any:
+    services.change_update(
+        actor=request.user,
+        change=_change(request, contract_id, change_id),
+        data=_change_data(payload),
+        lines=_lines(payload.lines) if payload.lines is not None else None,
+        milestones=_milestones(payload.milestones) if payload.milestones is not None else None,
+        expected_version=payload.lock_version,
+    )
+    return _change(request, contract_id, change_id)
+
+
+@router.post(
+    "/{contract_id}/changes/{change_id}/submit",
+    response={200: ChangeSubmittedOut, **ERROR_RESPONSES},
+    summary="Submit the change for change review and the ATAC decision (opens the ATAC case)",
+)
+def change_submit(request: HttpRequest, contract_id: UUID, change_id: UUID, payload: VersionIn) -> Any:
+    case = services.change_submit(
+        actor=request.user,
+        change=_change(request, contract_id, change_id),
+        expected_version=payload.lock_version,
+    )
+    return {"change": _change(request, contract_id, change_id), "case_id": case.pk}
+
+
+@router.post(
+    "/{contract_id}/changes/{change_id}/sign",
+    response={200: ChangeOut, **ERROR_RESPONSES},
+    summary="Record the signed change agreement (needs an approved ATAC decision)",
+)
+def change_sign(request: HttpRequest, contract_id: UUID, change_id: UUID, payload: ChangeSignIn) -> Any:
+    services.change_sign(
+        actor=request.user,
+        change=_change(request, contract_id, change_id),
+        signed_on=payload.signed_on,
+        agreement_reference=payload.agreement_reference,
+        expected_version=payload.lock_version,
+    )
+    return _change(request, contract_id, change_id)
+
+
+@router.post(
+    "/{contract_id}/changes/{change_id}/archive",
+    response={200: ChangeOut, **ERROR_RESPONSES},
+    summary="Archive the signed change agreement (multipart: scan file and metadata)",
+)
+def change_archive(
+    request: HttpRequest,
+    contract_id: UUID,
+    change_id: UUID,
+    scan: File[UploadedFile],
+    archive_number: Form[str],
+    original_location: Form[str],
+    page_count: Form[int | None] = None,
+    notes: Form[str] = "",
+) -> Any:
+    services.change_archive(
+        actor=request.user,
+        change=_change(request, contract_id, change_id),
+        scan=scan,
+        archive_number=archive_number,
+        original_location=original_location,
+        page_count=page_count,
+        notes=notes,
+    )
+    return _change(request, contract_id, change_id)
+
+
+@router.post(
+    "/{contract_id}/changes/{change_id}/withdraw",
+    response={200: ChangeOut, **ERROR_RESPONSES},
+    summary="Withdraw a change request before its agreement is signed, with the reason",
+)
+def change_withdraw(request: HttpRequest, contract_id: UUID, change_id: UUID, payload: ReasonIn) -> Any:
+    services.change_withdraw(
+        actor=request.user,
+        change=_change(request, contract_id, change_id),
+        reason=payload.reason,
+        expected_version=payload.lock_version,
+    )
+    return _change(request, contract_id, change_id)
+
+
+@router.get(
+    "/{contract_id}/closure-conditions",
+    response={200: list[ClosureConditionOut], **ERROR_RESPONSES},
+    summary="The ATCC closure conditions, each met or unmet with its reasons",
+)
+def closure_conditions(request: HttpRequest, contract_id: UUID) -> Any:
+    from openltc.contracts import closure
+
+    return [
+        {"code": s.code, "label": str(s.label), "met": s.met, "reasons": list(s.reasons)}
+        for s in closure.evaluate(_get(request, contract_id))
+    ]
+
+
+@router.post(
+    "/{contract_id}/atc-case",
+    response={201: CaseOpenedOut, **ERROR_RESPONSES},
+    summary="Open the ATC decision case of a reviewed contract",
+)
+def contract_open_atc_case(request: HttpRequest, contract_id: UUID) -> Any:
+    case = services.contract_open_atc_case(actor=request.user, contract=_get(request, contract_id))
+    return 201, {"case_id": case.pk}
+
+
+@router.post(
+    "/{contract_id}/atcc-case",
+    response={201: CaseOpenedOut, **ERROR_RESPONSES},
+    summary="Open the ATCC closure decision case (refused while a closure condition is unmet)",
+)
+def contract_open_atcc_case(request: HttpRequest, contract_id: UUID) -> Any:
+    case = services.contract_open_atcc_case(actor=request.user, contract=_get(request, contract_id))
+    return 201, {"case_id": case.pk}
+
+
+@router.post(
+    "/{contract_id}/close",
+    response={200: ContractOut, **ERROR_RESPONSES},
+    summary="Close an executing contract (needs the closure conditions met and an approved ATCC decision)",
+)
+def contract_close(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+    services.contract_close(
+        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    )
+    return _get(request, contract_id)
+
+
+class PlanLineOut(Schema):
+    id: UUID
+    milestone_position: int
+    milestone_kind: str
+    milestone_name: str
+    version: int
+    planned_amount: Decimal
+    currency: str
+    trigger_date: datetime.date | None
+    planned_due_date: datetime.date | None
+    billable: bool
+
+    @staticmethod
+    def resolve_milestone_position(obj: ReceivablePlanLine) -> int:
+        return obj.milestone.position
+
+    @staticmethod
+    def resolve_milestone_kind(obj: ReceivablePlanLine) -> str:
+        return obj.milestone.kind
+
+    @staticmethod
+    def resolve_milestone_name(obj: ReceivablePlanLine) -> str:
+        return str(obj.milestone)
+
+    @staticmethod
+    def resolve_version(obj: ReceivablePlanLine) -> int:
+        return obj.milestone.version.number
+
+    @staticmethod
+    def resolve_billable(obj: ReceivablePlanLine) -> bool:
+        return obj.trigger_date is not None
+
+
+class TriggerIn(Schema):
+    trigger_date: datetime.date
+
+
+@router.get(
+    "/{contract_id}/plan",
+    response={200: list[PlanLineOut], **ERROR_RESPONSES},
+    summary="The receivable plan (the billing anchors) of the current version",
+)
+def plan_list(request: HttpRequest, contract_id: UUID) -> Any:
+    contract = _get(request, contract_id)
+    return list(contract.receivable_plan.select_related("milestone__version").order_by("milestone__position"))
+
+
+@router.post(
+    "/{contract_id}/plan/{line_id}/trigger",
+    response={200: PlanLineOut, **ERROR_RESPONSES},
+    summary="Record the date a plan line's trigger event happened (the due date follows)",
+)
+def plan_trigger(request: HttpRequest, contract_id: UUID, line_id: UUID, payload: TriggerIn) -> Any:
+    line = services.receivable_trigger_record(
+        actor=request.user,
+        contract=_get(request, contract_id),
+        plan_line_id=line_id,
+        trigger_date=payload.trigger_date,
+    )
+    return ReceivablePlanLine.objects.select_related("milestone__version").get(pk=line.pk)

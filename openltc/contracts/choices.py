@@ -68,6 +68,8 @@ class VersionStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
     # 已被取代: a newer version replaced it; kept unchanged for comparison and audit.
     SUPERSEDED = "superseded", _("Superseded")
+    # 已作废: the amendment of a withdrawn change request; never signed, kept for the record.
+    DISCARDED = "discarded", _("Discarded (change withdrawn)")
 
 
 FROZEN_VERSION_STATUSES: tuple[str, ...] = (
@@ -75,6 +77,33 @@ FROZEN_VERSION_STATUSES: tuple[str, ...] = (
     VersionStatus.SIGNED,
     VersionStatus.ARCHIVED,
     VersionStatus.SUPERSEDED,
+    VersionStatus.DISCARDED,
+)
+
+
+class ChangeStatus(models.TextChoices):
+    """A change request (合同/PO变更) on a signed contract. The order is the lifecycle order;
+    which move is allowed, and what blocks it, lives in ``workflow.py``."""
+
+    # 变更起草: the reason, the impacts and the amended content (a draft version) are prepared.
+    DRAFT = "draft", _("Change being drafted")
+    # 变更方案评审与ATAC决策: the amendment is frozen; reviewers give opinions and the SDT decides.
+    IN_DECISION = "in_decision", _("Change review and ATAC decision")
+    # 变更协议已签订: the amendment is the current version; the agreement still has to be filed.
+    SIGNED = "signed", _("Change agreement signed (变更协议)")
+    # 已归档: the signed change agreement is filed; the change is complete.
+    ARCHIVED = "archived", _("Change agreement archived")
+    # 已撤回: withdrawn (or refused at ATAC) with the reason; the amendment is discarded.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# A contract has at most one change request in these statuses.
+OPEN_CHANGE_STATUSES: tuple[str, ...] = (ChangeStatus.DRAFT, ChangeStatus.IN_DECISION, ChangeStatus.SIGNED)
+# Change requests may be raised on a contract in these statuses.
+CHANGEABLE_CONTRACT_STATUSES: tuple[str, ...] = (
+    ContractStatus.SIGNED,
+    ContractStatus.ARCHIVED,
+    ContractStatus.EXECUTING,
 )
 
 

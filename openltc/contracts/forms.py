@@ -282,3 +282,42 @@ class TriggerForm(forms.Form):
 class CompareForm(forms.Form):
     a = forms.IntegerField(label=_("From version"), min_value=1)
     b = forms.IntegerField(label=_("To version"), min_value=1)
+
+
+class ChangeForm(forms.Form):
+    """A change request's reason and impacts; the amended lines and milestones are the formsets."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    scope_impact = forms.CharField(
+        label=_("Impact on scope"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    schedule_impact = forms.CharField(
+        label=_("Impact on schedule"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+    cash_impact = forms.CharField(
+        label=_("Impact on cash (payment terms)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+    margin_percent = forms.DecimalField(
+        label=_("Estimated gross margin after the change (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=-100,
+        max_value=100,
+        required=False,
+    )
+
+
+class ChangeSignForm(VersionedActionForm):
+    signed_on = forms.DateField(label=_("Change agreement signed on"), widget=DATE)
+    agreement_reference = forms.CharField(
+        label=_("Change agreement reference"), max_length=100, required=False
+    )

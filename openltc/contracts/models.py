@@ -22,6 +22,8 @@ from simple_history.models import HistoricalRecords
 
 from openltc.contracts.choices import (
     FROZEN_VERSION_STATUSES,
+    OPEN_CHANGE_STATUSES,
+    ChangeStatus,
     CheckResult,
     ContractKind,
     ContractStatus,
@@ -766,3 +768,124 @@ class ContractReceiptCheck(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.version}: {self.get_result_display()}"
+
+
+class ContractChange(BaseModel, VersionedModel):
+    """A change request (合同/PO变更) on a signed contract: why, what it does to scope, price,
+    schedule and cash, and the amended content as a new version (``amendment``). It goes through
+    the change review and the ATAC decision (the decision engine, with this record as the
+    subject), then the signed change agreement makes the amendment the current version."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="changes"
+    )
+    sequence = models.PositiveIntegerField(_("change number"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT, db_index=True
+    )
+    reason = models.TextField(_("reason for the change"))
+    scope_impact = models.TextField(_("impact on scope"), blank=True)
+    schedule_impact = models.TextField(_("impact on schedule"), blank=True)
+    cash_impact = models.TextField(_("impact on cash (payment terms)"), blank=True)
+    margin_percent = models.DecimalField(
+        _("estimated gross margin after the change (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("100"))],
+    )
+    base_version = models.ForeignKey(
+        ContractVersion,
+        verbose_name=_("amended version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amendment = models.OneToOneField(
+        ContractVersion,
+        verbose_name=_("amendment (new version)"),
+        on_delete=models.PROTECT,
+        related_name="change_request",
+    )
+    price_impact = models.DecimalField(
+        _("impact on price"),
+        default=ZERO,
+        max_digits=18,
+        decimal_places=2,
+        help_text=_("The amended total minus the total of the amended version."),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="contract_changes_requested",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    signed_on = models.DateField(_("change agreement signed on"), null=True, blank=True)
+    agreement_reference = models.CharField(_("change agreement reference"), max_length=100, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    history = HistoricalRecords()
+
+    visibility: ClassVar[Visibility | None] = CONTRACT_VISIBILITY
+
+    class Meta:
+        verbose_name = _("contract change request")
+        verbose_name_plural = _("contract change requests")
+        ordering = ["contract", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "sequence"], name="contract_change_unique_sequence"),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=models.Q(status__in=OPEN_CHANGE_STATUSES),
+                name="contract_change_one_open",
+                violation_error_message=_("A contract has at most one open change request."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ChangeStatus.values), name="contract_change_status_valid"
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="contract_change_reason"),
+            models.CheckConstraint(
+                condition=~models.Q(status=ChangeStatus.WITHDRAWN) | ~models.Q(withdrawal_reason=""),
+                name="contract_change_withdrawn_reason",
+                violation_error_message=_("A withdrawn change request needs a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.contract.title}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.contract.number}-A{self.sequence}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CHANGE_STATUSES
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("contracts:change", args=[self.contract_id, self.pk])
+
+    def decision_participants(self) -> list[Any]:
+        return self.contract.decision_participants()
+
+    def decision_attributes(self) -> Any:
+        """What the ATAC case is routed by: the size of the change (the absolute difference of
+        the totals), the margin after the change, the payment risk of the amended milestones,
+        the grade and org unit of the contract."""
+        from openltc.contracts.terms import payment_risk
+        from openltc.decisions.subjects import DecisionAttributes
+
+        contract = self.contract
+        amendment = self.amendment
+        base = self.base_version
+        return DecisionAttributes(
+            amount=abs(amendment.total_gross - base.total_gross),
+            currency=contract.currency,
+            grade=getattr(contract.opportunity, "grade", None) or None,
+            margin_pct=self.margin_percent if self.margin_percent is not None else contract.margin_percent,
+            payment_risk=payment_risk(list(amendment.milestones.all()), amendment.total_gross),
+            org_unit=contract.org_unit,
+        )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from openltc.contracts import workflow
-from openltc.contracts.choices import ContractKind, ContractStatus, CountersignStatus
+from openltc.contracts.choices import OPEN_CHANGE_STATUSES, ContractKind, ContractStatus, CountersignStatus
 from openltc.contracts.models import (
     Contract,
+    ContractChange,
     ContractQuerySet,
     ContractReceiptCheck,
     ContractVersion,
@@ -144,6 +146,16 @@ def facts_for(contract: Contract, user: Any = None, **inputs: Any) -> workflow.F
             .first()
         )
     status = contract.status
+    open_change = (
+        ContractChange.objects.filter(contract=contract, status__in=OPEN_CHANGE_STATUSES)
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    closure_unmet: tuple[str, ...] = ()
+    if status == ContractStatus.EXECUTING:
+        from openltc.contracts import closure
+
+        closure_unmet = tuple(r for state in closure.unmet_conditions(contract) for r in state.reasons)
     return workflow.Facts(
         line_count=line_count,
         milestone_count=milestone_count,
@@ -157,6 +169,62 @@ def facts_for(contract: Contract, user: Any = None, **inputs: Any) -> workflow.F
         latest_check=latest,
         user_roles=user_roles_at(user, contract) if user is not None else frozenset(),
         is_superuser=bool(getattr(user, "is_superuser", False)),
+        closure_unmet=closure_unmet,
+        open_change=f"{contract.number}-A{open_change}" if open_change else None,
+        **inputs,
+    )
+
+
+# --- change requests ----------------------------------------------------------------------------
+
+
+def change_list(*, contract: Contract) -> QuerySet[ContractChange]:
+    return contract.changes.select_related("amendment", "base_version", "requested_by").order_by("-sequence")
+
+
+def change_get(*, contract: Contract, pk: Any) -> ContractChange:
+    """One change request of a contract the caller already may see; 404 otherwise."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from openltc.core.errors import NotFound
+
+    try:
+        found = change_list(contract=contract).filter(pk=pk).first()
+    except (ValueError, TypeError, ValidationError):
+        found = None
+    if found is None:
+        raise NotFound(_("Not found."))
+    found.contract = contract
+    return found
+
+
+def atac_approved(change: ContractChange) -> bool | None:
+    """Whether the change request has an approved ATAC decision; None when the engine cannot say."""
+    return gate_approved(change, "ATAC")  # type: ignore[arg-type]
+
+
+def change_facts_for(change: ContractChange, **inputs: Any) -> workflow.ChangeFacts:
+    """Everything the change guards look at, loaded in a handful of queries."""
+    from openltc.contracts import plan
+    from openltc.contracts.versions import version_content, versions_diff
+
+    contract = change.contract
+    amendment = change.amendment
+    pairs = list(amendment.milestones.values_list("percentage", "fixed_amount"))
+    difference = split_milestones(pairs, amendment.total_gross).difference if pairs else Decimal("0.00")
+    base = change.base_version
+    has_changes = versions_diff(
+        version_content(base, contract), version_content(amendment, contract)
+    ).has_changes
+    return workflow.ChangeFacts(
+        contract_status=contract.status,
+        line_count=amendment.lines.count(),
+        milestone_count=len(pairs),
+        milestone_difference=difference,
+        has_changes=has_changes,
+        plan_conflicts=tuple(plan.conflicts(contract, amendment)),
+        atac_approved=atac_approved(change) if change.status == "in_decision" else None,
         **inputs,
     )
 

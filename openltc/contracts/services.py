@@ -17,20 +17,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openltc.contracts import selectors, workflow
+from openltc.contracts import billing, plan, selectors, workflow
 from openltc.contracts.choices import (
+    ChangeStatus,
     CheckResult,
     ContractKind,
     ContractStatus,
     CountersignStatus,
     SealKind,
     SealStatus,
-    TriggerEvent,
     VersionStatus,
 )
 from openltc.contracts.models import (
     Contract,
     ContractArchive,
+    ContractChange,
     ContractLine,
     ContractReceiptCheck,
     ContractReviewOpinion,
@@ -135,6 +136,9 @@ def require_editable_version(version: ContractVersion) -> None:
         ),
         VersionStatus.LOCKED: _(
             "Version %(number)s is locked for review and signing; return the contract for rework to change it."
+        ),
+        VersionStatus.DISCARDED: _(
+            "Version %(number)s belongs to a withdrawn change request and cannot be changed."
         ),
     }
     raise Conflict(messages[version.status] % {"number": version.number})
@@ -354,8 +358,13 @@ def _write_lines(contract: Contract, version: ContractVersion, rows: Sequence[Ma
     total = totals(built)
     version.total_net, version.total_tax, version.total_gross = total.net, total.tax, total.gross
     version.save(update_fields=["total_net", "total_tax", "total_gross", "updated_at"])
-    contract.total_net, contract.total_tax, contract.total_gross = total.net, total.tax, total.gross
+    if _is_current(contract, version):
+        contract.total_net, contract.total_tax, contract.total_gross = total.net, total.tax, total.gross
     _resplit(contract, version)
+
+
+def _is_current(contract: Contract, version: ContractVersion) -> bool:
+    return contract.current_version_id == version.pk
 
 
 def _resplit(contract: Contract, version: ContractVersion) -> None:
@@ -367,7 +376,7 @@ def _resplit(contract: Contract, version: ContractVersion) -> None:
     for milestone, amount in zip(milestones, split.amounts, strict=True):
         milestone.amount = amount
     PaymentMilestone.objects.bulk_update(milestones, ["amount"])
-    _regenerate_plan(contract, version)
+    _sync_plan(contract, version)
 
 
 def _milestone_sum_error(
@@ -430,31 +439,50 @@ def _write_milestones(
             message = _("Milestone %(number)s: %(message)s") % {"number": index, "message": exc.message}
             raise DomainError(message, field_errors={"milestones": [message]}) from None
         built.append(milestone)
-    version.milestones.all().delete()
-    PaymentMilestone.objects.bulk_create(built)
-    _regenerate_plan(contract, version)
+    _store_milestones(contract, version, built)
+    _sync_plan(contract, version)
 
 
-def _regenerate_plan(contract: Contract, version: ContractVersion) -> None:
-    """The receivable plan follows the current version's milestones; a signature-triggered
-    milestone gets its due date once the contract is signed."""
-    ReceivablePlanLine.objects.filter(contract=contract).delete()
-    rows = []
-    for milestone in version.milestones.order_by("position"):
-        trigger_date = contract.signed_on if milestone.trigger_event == TriggerEvent.SIGNATURE else None
-        rows.append(
-            ReceivablePlanLine(
-                contract=contract,
-                milestone=milestone,
-                planned_amount=milestone.amount,
-                currency=contract.currency,
-                trigger_date=trigger_date,
-                planned_due_date=trigger_date + datetime.timedelta(days=milestone.due_days)
-                if trigger_date
-                else None,
-            )
-        )
-    ReceivablePlanLine.objects.bulk_create(rows)
+MILESTONE_FIELDS = ["kind", "name", "percentage", "fixed_amount", "amount", "trigger_event", "due_days"]
+
+
+def _store_milestones(contract: Contract, version: ContractVersion, built: list[PaymentMilestone]) -> None:
+    """Writes the milestones in place by position, so the plan lines on them (the billing anchors)
+    stay; a milestone dropped from the end is deleted, unless its plan line is billed."""
+    existing = {m.position: m for m in version.milestones.all()}
+    updated, created = [], []
+    for milestone in built:
+        current = existing.pop(milestone.position, None)
+        if current is None:
+            created.append(milestone)
+            continue
+        for name in MILESTONE_FIELDS:
+            setattr(current, name, getattr(milestone, name))
+        updated.append(current)
+    surplus = list(existing.values())
+    if surplus:
+        lines = list(ReceivablePlanLine.objects.filter(milestone__in=surplus).select_related("milestone"))
+        billed = billing.billed_amounts([line.pk for line in lines])
+        for line in lines:
+            amount = billed.get(line.pk) or ZERO
+            if amount > 0:
+                message = _(
+                    "Milestone “%(milestone)s” has %(billed)s %(currency)s billed; it cannot be removed."
+                ) % {"milestone": str(line.milestone), "billed": amount, "currency": line.currency}
+                raise DomainError(message, field_errors={"milestones": [message]})
+        PaymentMilestone.objects.filter(pk__in=[m.pk for m in surplus]).delete()
+    if updated:
+        PaymentMilestone.objects.bulk_update(updated, MILESTONE_FIELDS)
+    PaymentMilestone.objects.bulk_create(created)
+
+
+def _sync_plan(contract: Contract, version: ContractVersion) -> None:
+    """The receivable plan follows the current version's milestones, updated in place (see
+    ``plan.py``); a signature-triggered milestone gets its due date once the contract is signed.
+    A version that is not current (an amendment in preparation) leaves the plan alone."""
+    if not _is_current(contract, version):
+        return
+    plan.sync(contract, version, signature_date=contract.signed_on)
 
 
 def _resolve_version(contract: Contract, version: ContractVersion | None) -> ContractVersion:
@@ -552,9 +580,18 @@ def _new_version(contract: Contract, old: ContractVersion, actor: Any, reason: s
     if not old.snapshot:
         old.snapshot = version_content(old, contract)
     old.save(update_fields=["status", "snapshot", "updated_at"])
+    new = _copy_version(contract, old, actor, reason)
+    contract.current_version = new
+    _sync_plan(contract, new)
+    return new
+
+
+def _copy_version(contract: Contract, old: ContractVersion, actor: Any, reason: str) -> ContractVersion:
+    """A new draft version with the next number, holding a copy of ``old``'s lines and milestones."""
+    latest = contract.versions.order_by("-number").values_list("number", flat=True).first() or 0
     new = ContractVersion.objects.create(
         contract=contract,
-        number=old.number + 1,
+        number=latest + 1,
         status=VersionStatus.DRAFT,
         reason=reason[:500],
         created_by=_user(actor),
@@ -607,8 +644,6 @@ def _new_version(contract: Contract, old: ContractVersion, actor: Any, reason: s
             for m in old.milestones.all()
         ]
     )
-    contract.current_version = new
-    _regenerate_plan(contract, new)
     return new
 
 
@@ -849,7 +884,7 @@ def contract_record_seal(
     record.save()
     version.status = VersionStatus.SIGNED
     version.save(update_fields=["status", "updated_at"])
-    _regenerate_plan(locked, version)
+    plan.sync(locked, version, signature_date=signed_on)
     record_event(
         actor=actor,
         action="contract.signed",
@@ -1065,5 +1100,377 @@ def contract_open_atc_case(*, actor: Any, contract: Contract) -> Any:
         action="contract.atc_case_opened",
         subject=locked,
         after={"case": str(case.pk), "version": version.number},
+    )
+    return case
+
+
+# --- change requests (合同/PO变更 → change review → ATAC → change agreement) ---------------------
+
+CHANGE_FIELDS = ["reason", "scope_impact", "schedule_impact", "cash_impact", "margin_percent"]
+
+
+def _lock_change(
+    actor: Any, change: ContractChange, *, expected_version: int | None = None
+) -> ContractChange:
+    """Locks the contract, then the change request (always in this order)."""
+    contract = _lock(actor, change.contract)
+    locked = lock_for_update(ContractChange.objects.filter(contract=contract), pk=change.pk)
+    locked.contract = contract
+    check_version(locked, expected_version)
+    return locked
+
+
+def _save_change(change: ContractChange, fields: Iterable[str]) -> None:
+    change.lock_version += 1
+    change.save(update_fields=[*fields, "lock_version", "updated_at"])
+
+
+def _change_transition(
+    change: ContractChange, target: str, facts: workflow.ChangeFacts, *, extra_fields: Iterable[str] = ()
+) -> dict[str, Any]:
+    workflow.check_change_transition(change, target, facts)
+    before = snapshot(change, ["status"])
+    change.status = target
+    validate(change)
+    _save_change(change, ["status", *extra_fields])
+    return before
+
+
+def _notify_change(change: ContractChange, actor: Any) -> None:
+    contract = change.contract
+    people = {p.pk: p for p in contract.decision_participants() if p is not None and p != actor}
+    notify(
+        recipients=people.values(),
+        subject=_("Contract change request updated"),
+        template="contracts/email/change.txt",
+        context={"change": change, "contract": contract, "actor": str(actor)},
+    )
+
+
+def _clean_change_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name in CHANGE_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        cleaned[name] = value if name == "margin_percent" else (value or "").strip()
+    return cleaned
+
+
+@transaction.atomic
+def change_request(
+    *,
+    actor: Any,
+    contract: Contract,
+    data: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    milestones: Sequence[Mapping[str, Any]] | None = None,
+) -> ContractChange:
+    """Raises a change request on a signed, archived or executing contract: the reason and the
+    impacts, and the amendment — a new draft version copied from the current one (then edited
+    with ``lines`` and ``milestones`` if given). One open change request at a time."""
+    locked = _lock(actor, contract)
+    reason = workflow.request_change_reason(locked, selectors.facts_for(locked))
+    if reason:
+        raise Conflict(reason)
+    values = _clean_change_data(data)
+    if not values.get("reason"):
+        raise _invalid("reason", _("Give the reason for the change."))
+    base = _current_version(locked)
+    sequence = (locked.changes.order_by("-sequence").values_list("sequence", flat=True).first() or 0) + 1
+    amendment = _copy_version(locked, base, actor, _("Amendment %(number)s") % {"number": sequence})
+    change = ContractChange(
+        contract=locked,
+        sequence=sequence,
+        base_version=base,
+        amendment=amendment,
+        requested_by=actor,
+        **values,
+    )
+    validate(change, exclude=["amendment"])
+    change.save()
+    if lines is not None:
+        _write_lines(locked, amendment, lines)
+    if milestones is not None:
+        _write_milestones(locked, amendment, milestones, strict=True)
+    change.price_impact = amendment.total_gross - base.total_gross
+    change.save(update_fields=["price_impact"])
+    record_event(
+        actor=actor,
+        action="contract.change_requested",
+        subject=locked,
+        after={"change": change.number, "version": amendment.number, **snapshot(change, CHANGE_FIELDS)},
+        message=change.reason,
+    )
+    return change
+
+
+@transaction.atomic
+def change_update(
+    *,
+    actor: Any,
+    change: ContractChange,
+    data: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    milestones: Sequence[Mapping[str, Any]] | None = None,
+    expected_version: int | None = None,
+) -> ContractChange:
+    """Edits a draft change request: its reason and impacts, and (when given) the lines and
+    milestones of the amendment. All or nothing."""
+    locked = _lock_change(actor, change, expected_version=expected_version)
+    if locked.status != ChangeStatus.DRAFT:
+        raise Conflict(_("Only a change request being drafted can be edited."))
+    amendment = ContractVersion.objects.select_for_update().get(pk=locked.amendment_id)
+    values = _clean_change_data(data)
+    if "reason" in values and not values["reason"]:
+        raise _invalid("reason", _("Give the reason for the change."))
+    before = snapshot(locked, [*CHANGE_FIELDS, "price_impact"])
+    for name, value in values.items():
+        setattr(locked, name, value)
+    if lines is not None:
+        _write_lines(locked.contract, amendment, lines)
+    if milestones is not None:
+        _write_milestones(locked.contract, amendment, milestones, strict=True)
+    locked.price_impact = amendment.total_gross - locked.base_version.total_gross
+    validate(locked)
+    changed_before, changed_after = diff(before, snapshot(locked, [*CHANGE_FIELDS, "price_impact"]))
+    _save_change(locked, [*CHANGE_FIELDS, "price_impact"])
+    record_event(
+        actor=actor,
+        action="contract.change_updated",
+        subject=locked.contract,
+        before=changed_before,
+        after={
+            "change": locked.number,
+            **changed_after,
+            "lines": lines is not None,
+            "milestones": milestones is not None,
+        },
+    )
+    return locked
+
+
+def _atac_summary(change: ContractChange) -> str:
+    contract = change.contract
+    rows = [
+        (_("Reason"), change.reason),
+        (
+            _("Price"),
+            _("%(before)s → %(after)s %(currency)s (%(delta)s)")
+            % {
+                "before": change.base_version.total_gross,
+                "after": change.amendment.total_gross,
+                "currency": contract.currency,
+                "delta": change.price_impact,
+            },
+        ),
+        (_("Scope"), change.scope_impact or "—"),
+        (_("Schedule"), change.schedule_impact or "—"),
+        (_("Cash"), change.cash_impact or "—"),
+    ]
+    return "\n".join(f"- {label}: {text}" for label, text in rows)
+
+
+@transaction.atomic
+def change_submit(*, actor: Any, change: ContractChange, expected_version: int | None = None) -> Any:
+    """Freezes the amendment and opens its ATAC case in the decision engine (the change review is
+    the case's review round; the reviewers recommend, the SDT routed by the delegation matrix on
+    the size of the change decides). Returns the case."""
+    locked = _lock_change(actor, change, expected_version=expected_version)
+    try:
+        from openltc.decisions import services as decisions
+    except (ImportError, RuntimeError, LookupError):
+        raise Conflict(_("The decision engine is not available yet.")) from None
+    locked.submitted_at = timezone.now()
+    before = _change_transition(
+        locked, ChangeStatus.IN_DECISION, selectors.change_facts_for(locked), extra_fields=["submitted_at"]
+    )
+    amendment = ContractVersion.objects.select_for_update().get(pk=locked.amendment_id)
+    amendment.snapshot = version_content(amendment, locked.contract)
+    amendment.status = VersionStatus.LOCKED
+    amendment.frozen_at = timezone.now()
+    amendment.save(update_fields=["snapshot", "status", "frozen_at", "updated_at"])
+    case = decisions.case_open(
+        actor=actor,
+        subject=locked,
+        gate="ATAC",
+        title=f"ATAC · {locked.number} {locked.contract.title}",
+        summary=_atac_summary(locked),
+    )
+    record_event(
+        actor=actor,
+        action="contract.change_submitted",
+        subject=locked.contract,
+        before=before,
+        after={"change": locked.number, "status": locked.status, "case": str(case.pk)},
+    )
+    _notify_change(locked, actor)
+    return case
+
+
+@transaction.atomic
+def change_sign(
+    *,
+    actor: Any,
+    change: ContractChange,
+    signed_on: datetime.date | None,
+    agreement_reference: str = "",
+    expected_version: int | None = None,
+) -> ContractChange:
+    """The change agreement (变更协议) is signed after an approved ATAC decision: the amendment
+    becomes the current version, the previous one is superseded (immutable), the totals follow
+    and the receivable plan is moved to the amendment in place (refused if it would touch billed
+    amounts)."""
+    locked = _lock_change(actor, change, expected_version=expected_version)
+    contract = locked.contract
+    if signed_on and signed_on > timezone.localdate():
+        raise _invalid("signed_on", _("The date of signature cannot be in the future."))
+    locked.signed_on = signed_on
+    locked.agreement_reference = (agreement_reference or "").strip()
+    before = _change_transition(
+        locked,
+        ChangeStatus.SIGNED,
+        selectors.change_facts_for(locked, signed_on=signed_on),
+        extra_fields=["signed_on", "agreement_reference"],
+    )
+    old = _current_version(contract)
+    amendment = ContractVersion.objects.select_for_update().get(pk=locked.amendment_id)
+    fields = ["status", "updated_at"]
+    if not old.snapshot:
+        old.snapshot = version_content(old, contract)
+        fields.append("snapshot")
+    old.status = VersionStatus.SUPERSEDED
+    old.save(update_fields=fields)
+    amendment.status = VersionStatus.SIGNED
+    amendment.save(update_fields=["status", "updated_at"])
+    contract_before = snapshot(contract, ["total_gross", "current_version"])
+    contract.current_version = amendment
+    contract.total_net, contract.total_tax = amendment.total_net, amendment.total_tax
+    contract.total_gross = amendment.total_gross
+    if locked.margin_percent is not None:
+        contract.margin_percent = locked.margin_percent
+    _save(contract, ["current_version", "total_net", "total_tax", "total_gross", "margin_percent"])
+    plan.sync(contract, amendment, signature_date=signed_on)
+    record_event(
+        actor=actor,
+        action="contract.change_signed",
+        subject=contract,
+        before={**before, **contract_before},
+        after={
+            "change": locked.number,
+            "status": locked.status,
+            "current_version": amendment.number,
+            "total_gross": str(contract.total_gross),
+            "signed_on": signed_on,
+            "agreement_reference": locked.agreement_reference,
+        },
+    )
+    _notify_change(locked, actor)
+    return locked
+
+
+@transaction.atomic
+def change_archive(
+    *,
+    actor: Any,
+    change: ContractChange,
+    scan: Any,
+    archive_number: str,
+    original_location: str,
+    page_count: int | None = None,
+    notes: str = "",
+    expected_version: int | None = None,
+) -> ContractChange:
+    """Files the signed change agreement (归档): the amendment version becomes archived."""
+    locked = _lock_change(actor, change, expected_version=expected_version)
+    facts = selectors.change_facts_for(locked, has_scan=bool(scan), archive_number=archive_number or "")
+    before = _change_transition(locked, ChangeStatus.ARCHIVED, facts)
+    amendment = ContractVersion.objects.select_for_update().get(pk=locked.amendment_id)
+    record = ContractArchive(
+        contract=locked.contract,
+        version=amendment,
+        archive_number=(archive_number or "").strip(),
+        original_location=(original_location or "").strip(),
+        scan=scan,
+        scan_name=str(getattr(scan, "name", "") or "")[:255],
+        page_count=page_count,
+        notes=(notes or "").strip(),
+        archived_by=actor,
+    )
+    validate(record)
+    record.save()
+    if amendment.status == VersionStatus.SIGNED:
+        amendment.status = VersionStatus.ARCHIVED
+        amendment.save(update_fields=["status", "updated_at"])
+    record_event(
+        actor=actor,
+        action="contract.change_archived",
+        subject=locked.contract,
+        before=before,
+        after={"change": locked.number, "status": locked.status, "archive_number": record.archive_number},
+    )
+    return locked
+
+
+@transaction.atomic
+def change_withdraw(
+    *, actor: Any, change: ContractChange, reason: str, expected_version: int | None = None
+) -> ContractChange:
+    """Withdraws a change request before its agreement is signed (also the way out after an ATAC
+    rejection): the amendment is kept, discarded and immutable."""
+    locked = _lock_change(actor, change, expected_version=expected_version)
+    reason = (reason or "").strip()
+    locked.withdrawal_reason = reason
+    before = _change_transition(
+        locked,
+        ChangeStatus.WITHDRAWN,
+        selectors.change_facts_for(locked, reason=reason),
+        extra_fields=["withdrawal_reason"],
+    )
+    amendment = ContractVersion.objects.select_for_update().get(pk=locked.amendment_id)
+    if not amendment.snapshot:
+        amendment.snapshot = version_content(amendment, locked.contract)
+    amendment.status = VersionStatus.DISCARDED
+    amendment.frozen_at = amendment.frozen_at or timezone.now()
+    amendment.save(update_fields=["status", "snapshot", "frozen_at", "updated_at"])
+    record_event(
+        actor=actor,
+        action="contract.change_withdrawn",
+        subject=locked.contract,
+        before=before,
+        after={"change": locked.number, "status": locked.status},
+        message=reason,
+    )
+    return locked
+
+
+# --- closure (ATCC) -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_open_atcc_case(*, actor: Any, contract: Contract) -> Any:
+    """Opens the ATCC closure decision case; refused, with every reason, while a closure
+    condition (ours, delivery's, cash's) is unmet. The case summary lists the conditions."""
+    from openltc.contracts import closure
+
+    locked = _lock(actor, contract)
+    facts = selectors.facts_for(locked)
+    reason = workflow.atcc_request_reason(locked, facts)
+    if reason:
+        raise Conflict(reason, extra={"reasons": list(facts.closure_unmet) or [reason]})
+    try:
+        from openltc.decisions import services as decisions
+    except (ImportError, RuntimeError, LookupError):
+        raise Conflict(_("The decision engine is not available yet.")) from None
+    summary = "\n".join(f"- {state.label}: " + _("met") for state in closure.evaluate(locked))
+    case = decisions.case_open(
+        actor=actor,
+        subject=locked,
+        gate="ATCC",
+        title=f"ATCC · {locked.number} {locked.title}",
+        summary=summary,
+    )
+    record_event(
+        actor=actor, action="contract.atcc_case_opened", subject=locked, after={"case": str(case.pk)}
     )
     return case

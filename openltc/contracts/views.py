@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openltc.contracts import selectors, services, workflow
-from openltc.contracts.choices import VersionStatus
+from openltc.contracts import closure, selectors, services, workflow
+from openltc.contracts.choices import ContractStatus, VersionStatus
 from openltc.contracts.forms import (
     ArchiveForm,
+    ChangeForm,
+    ChangeSignForm,
     CompareForm,
     ContractForm,
     CountersignForm,
@@ -36,7 +38,7 @@ from openltc.contracts.forms import (
     VersionedActionForm,
     rows_of,
 )
-from openltc.contracts.models import Contract
+from openltc.contracts.models import Contract, ContractChange, ContractVersion
 from openltc.contracts.terms import ZERO, line_amounts, money, split_milestones
 from openltc.contracts.versions import LINE_FIELDS, MILESTONE_FIELDS, display, version_content, versions_diff
 from openltc.core.errors import DomainError, NotFound
@@ -62,6 +64,9 @@ EXPORT_COLUMNS = [
     Column(gettext_lazy("Signed on"), "signed_on"),
     Column(gettext_lazy("Created at"), "created_at"),
 ]
+
+
+CLOSURE_SHOWN = (ContractStatus.ARCHIVED, ContractStatus.EXECUTING, ContractStatus.CLOSED)
 
 
 def _get(request: HttpRequest, pk: Any, action: str = "view") -> Contract:
@@ -344,6 +349,8 @@ def contract_detail(request: HttpRequest, pk: Any) -> HttpResponse:
                 s.pk for s in version.countersign_steps.all() if workflow.can_countersign(s.role, facts)
             },
             "can_change": can_change,
+            "changes": list(selectors.change_list(contract=contract)),
+            "closure": closure.evaluate(contract) if contract.status in CLOSURE_SHOWN else None,
             "trigger_form": TriggerForm(),
             "countersign_form": CountersignForm(),
         },
@@ -579,3 +586,278 @@ def _rows_for_display(section: str, rows: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# --- change requests (合同/PO变更 → ATAC → 变更协议) ----------------------------------------------
+
+
+def _get_change(request: HttpRequest, contract: Contract, change_id: Any) -> ContractChange:
+    try:
+        return selectors.change_get(contract=contract, pk=change_id)
+    except NotFound:
+        raise Http404(_("Not found.")) from None
+
+
+def _version_rows(version: ContractVersion) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    lines = [
+        dict(row)
+        for row in version.lines.values(
+            "kind", "description", "product_line", "quantity", "unit", "unit_price", "tax_rate"
+        )
+    ]
+    milestones = [
+        dict(row)
+        for row in version.milestones.values(
+            "kind", "name", "percentage", "fixed_amount", "trigger_event", "due_days"
+        )
+    ]
+    return lines, milestones
+
+
+def _change_editor(
+    request: HttpRequest,
+    contract: Contract,
+    change: ContractChange | None,
+    form: ChangeForm,
+    line_formset: Any,
+    milestone_formset: Any,
+) -> HttpResponse:
+    line_formset.is_valid()
+    milestone_formset.is_valid()
+    preview = _preview(line_formset, milestone_formset)
+    op = request.POST.get("op", "")
+    if op.startswith("add_") or op == "recalc":
+        form = ChangeForm(initial=request.POST.dict())
+        line_formset = _reopened(
+            LineFormSet, "lines", line_formset, LINE_DEFAULTS if op == "add_line" else None
+        )
+        milestone_formset = _reopened(
+            MilestoneFormSet,
+            "milestones",
+            milestone_formset,
+            MILESTONE_DEFAULTS if op == "add_milestone" else None,
+        )
+    context = {
+        "contract": contract,
+        "change": change,
+        "form": form,
+        "lines": line_formset,
+        "milestones": milestone_formset,
+        "preview": preview,
+        "currency": contract.currency,
+    }
+    if htmx_partial(request):
+        template = (
+            "contracts/_totals.html" if request.POST.get("op") == "preview" else "contracts/_editor.html"
+        )
+        return render(request, template, context)
+    return render(request, "contracts/change_form.html", context)
+
+
+def _change_formsets(request: HttpRequest, version: ContractVersion) -> tuple[Any, Any]:
+    if request.method == "POST":
+        return LineFormSet(request.POST, prefix="lines"), MilestoneFormSet(request.POST, prefix="milestones")
+    lines, milestones = _version_rows(version)
+    return LineFormSet(initial=lines, prefix="lines"), MilestoneFormSet(
+        initial=milestones, prefix="milestones"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_create(request: HttpRequest, pk: Any) -> HttpResponse:
+    contract = _get(request, pk, CHANGE)
+    refusal = workflow.request_change_reason(contract, selectors.facts_for(contract))
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("contracts:detail", pk=contract.pk)
+    assert contract.current_version is not None
+    form = ChangeForm(request.POST or None, initial={"margin_percent": contract.margin_percent})
+    line_formset, milestone_formset = _change_formsets(request, contract.current_version)
+    if (
+        request.method == "POST"
+        and request.POST.get("op", "save") == "save"
+        and _all_valid(form, line_formset, milestone_formset)
+    ):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "lock_version"}
+        try:
+            change = services.change_request(
+                actor=request.user,
+                contract=contract,
+                data=data,
+                lines=rows_of(line_formset),
+                milestones=rows_of(milestone_formset),
+            )
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Change request %(number)s drafted.") % {"number": change.number})
+            return _redirect(request, reverse("contracts:change", args=[contract.pk, change.pk]))
+    return _change_editor(request, contract, None, form, line_formset, milestone_formset)
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    if htmx_partial(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_edit(request: HttpRequest, pk: Any, change_id: Any) -> HttpResponse:
+    contract = _get(request, pk, CHANGE)
+    change = _get_change(request, contract, change_id)
+    initial = {name: getattr(change, name) for name in services.CHANGE_FIELDS}
+    initial["lock_version"] = change.lock_version
+    form = ChangeForm(request.POST or None, initial=initial)
+    line_formset, milestone_formset = _change_formsets(request, change.amendment)
+    if (
+        request.method == "POST"
+        and request.POST.get("op", "save") == "save"
+        and _all_valid(form, line_formset, milestone_formset)
+    ):
+        data = dict(form.cleaned_data)
+        version = data.pop("lock_version", None)
+        try:
+            services.change_update(
+                actor=request.user,
+                change=change,
+                data=data,
+                lines=rows_of(line_formset),
+                milestones=rows_of(milestone_formset),
+                expected_version=version,
+            )
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The change request was saved."))
+            return _redirect(request, reverse("contracts:change", args=[contract.pk, change.pk]))
+    return _change_editor(request, contract, change, form, line_formset, milestone_formset)
+
+
+def _atac_case(change: ContractChange) -> Any:
+    try:
+        from openltc.decisions.selectors import latest_case
+    except (ImportError, RuntimeError, LookupError):
+        return None
+    return latest_case(change, "ATAC")
+
+
+@login_required
+@require_GET
+def change_detail(request: HttpRequest, pk: Any, change_id: Any) -> HttpResponse:
+    contract = _get(request, pk)
+    change = _get_change(request, contract, change_id)
+    facts = selectors.change_facts_for(change)
+    can_change = selectors.can_change(request.user, contract)
+    base, amendment = change.base_version, change.amendment
+    result = versions_diff(version_content(base, contract), version_content(amendment, contract))
+    return render(
+        request,
+        "contracts/change.html",
+        {
+            "contract": contract,
+            "change": change,
+            "actions": workflow.change_actions(change, facts=facts, can_change=can_change),
+            "facts": facts,
+            "case": _atac_case(change),
+            "diff": result,
+            "line_fields": LINE_FIELDS,
+            "milestone_fields": MILESTONE_FIELDS,
+            "line_rows": _rows_for_display("lines", result.lines),
+            "milestone_rows": _rows_for_display("milestones", result.milestones),
+            "lines": list(amendment.lines.select_related("product_line")),
+            "milestones": list(amendment.milestones.all()),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ChangeActionSpec:
+    title: Promise
+    form: type[django_forms.Form]
+    call: Callable[[Any, ContractChange, dict[str, Any], int | None], Any]
+    done: Promise
+    danger: bool = False
+
+
+CHANGE_ACTIONS: dict[str, ChangeActionSpec] = {
+    "submit_change": ChangeActionSpec(
+        gettext_lazy("Submit for change review and the ATAC decision"),
+        VersionedActionForm,
+        lambda u, c, d, v: services.change_submit(actor=u, change=c, expected_version=v),
+        gettext_lazy("The change was submitted; complete the ATAC case material and submit the case."),
+    ),
+    "sign_change": ChangeActionSpec(
+        gettext_lazy("Record the signed change agreement"),
+        ChangeSignForm,
+        lambda u, c, d, v: services.change_sign(actor=u, change=c, expected_version=v, **d),
+        gettext_lazy("The change agreement is signed; the amendment is now the current version."),
+    ),
+    "archive_change": ChangeActionSpec(
+        gettext_lazy("Archive the signed change agreement"),
+        ArchiveForm,
+        lambda u, c, d, v: services.change_archive(actor=u, change=c, expected_version=v, **d),
+        gettext_lazy("The change agreement was archived."),
+    ),
+    "withdraw_change": ChangeActionSpec(
+        gettext_lazy("Withdraw the change"),
+        ReasonForm,
+        lambda u, c, d, v: services.change_withdraw(actor=u, change=c, expected_version=v, **d),
+        gettext_lazy("The change request was withdrawn."),
+        danger=True,
+    ),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_action(request: HttpRequest, pk: Any, change_id: Any, code: str) -> HttpResponse:
+    spec = CHANGE_ACTIONS.get(code)
+    if spec is None:
+        raise Http404(_("Not found."))
+    contract = _get(request, pk, CHANGE)
+    change = _get_change(request, contract, change_id)
+    posted = request.method == "POST"
+    form = spec.form(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial={"lock_version": change.lock_version},
+    )
+    if posted and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("lock_version", None)
+        try:
+            result = spec.call(request.user, change, data, version)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, str(spec.done))
+            if code == "submit_change":
+                return redirect("decisions:case", pk=result.pk)
+            return redirect("contracts:change", pk=contract.pk, change_id=change.pk)
+    template = "contracts/_action_form.html" if htmx_partial(request) else "contracts/action.html"
+    return render(
+        request,
+        template,
+        {"contract": contract, "form": form, "title": spec.title, "danger": spec.danger, "url": request.path},
+    )
+
+
+@login_required
+@require_POST
+def open_atcc_case(request: HttpRequest, pk: Any) -> HttpResponse:
+    contract = _get(request, pk, CHANGE)
+    try:
+        case = services.contract_open_atcc_case(actor=request.user, contract=contract)
+    except DomainError as exc:
+        for reason in exc.extra.get("reasons") or [exc.message]:
+            messages.error(request, reason)
+        case_id = exc.extra.get("case_id")
+        if case_id:
+            return redirect("decisions:case", pk=case_id)
+        return redirect("contracts:detail", pk=contract.pk)
+    messages.success(request, _("The ATCC case is open: complete the material and submit it."))
+    return redirect("decisions:case", pk=case.pk)

@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openltc.contracts.choices import (
+    CHANGEABLE_CONTRACT_STATUSES,
     PRE_SIGNATURE_STATUSES,
     REQUIRED_REVIEW_FUNCTIONS,
+    ChangeStatus,
     CheckResult,
     ContractKind,
     ContractStatus,
@@ -37,7 +39,7 @@ from openltc.org.roles import Role
 if TYPE_CHECKING:
     from django.utils.functional import Promise
 
-    from openltc.contracts.models import Contract
+    from openltc.contracts.models import Contract, ContractChange
 
 S = ContractStatus
 
@@ -68,6 +70,8 @@ class Facts:
     latest_check: str | None = None
     user_roles: frozenset[str] = frozenset()
     is_superuser: bool = False
+    closure_unmet: tuple[str, ...] = ()  # reasons of the unmet ATCC closure conditions
+    open_change: str | None = None  # the number of the open change request, if any
     # inputs of the move
     reason: str = ""
     signatory_ok: bool = False
@@ -152,6 +156,12 @@ def gate_unmet(gate: str, attribute: str) -> Guard:
 
     guard.__name__ = f"gate_{gate.lower()}_unmet"
     return guard
+
+
+def closure_conditions_unmet(contract: Contract, facts: Facts) -> str | None:
+    if facts.closure_unmet:
+        return _("Closure conditions are not met: %(reasons)s") % {"reasons": " ".join(facts.closure_unmet)}
+    return None
 
 
 def countersign_departments_unmet(contract: Contract, facts: Facts) -> str | None:
@@ -274,7 +284,7 @@ TRANSITIONS: dict[str, tuple[Edge, ...]] = {
             "close",
             gettext_lazy("Close"),
             gate="ATCC",
-            guards=(gate_unmet("ATCC", "atcc_approved"),),
+            guards=(closure_conditions_unmet, gate_unmet("ATCC", "atcc_approved")),
         ),
     ),
     S.CLOSED: (),
@@ -380,6 +390,14 @@ def available_actions(contract: Contract, user: Any, *, facts: Facts, can_change
                 "" if can_change else no_right,
             )
         )
+    if contract.status in CHANGEABLE_CONTRACT_STATUSES or facts.open_change:
+        reason = request_change_reason(contract, facts) or ("" if can_change else no_right)
+        actions.append(Action("request_change", gettext_lazy("Request a change (ATAC)"), not reason, reason))
+    if contract.status == S.EXECUTING:
+        reason = atcc_request_reason(contract, facts) or ("" if can_change else no_right)
+        actions.append(
+            Action("open_atcc_case", gettext_lazy("Request the ATCC closure decision"), not reason, reason)
+        )
     for edge in TRANSITIONS.get(contract.status, ()):
         reasons = blocking_reasons(contract, edge.target, facts, skip_inputs=True)
         if not reasons and not can_change:
@@ -426,3 +444,226 @@ def status_path(contract: Contract) -> list[StatusStep]:
 
 def is_pre_signature(status: str) -> bool:
     return status in PRE_SIGNATURE_STATUSES
+
+
+# --- closure (ATCC) -----------------------------------------------------------------------------
+
+
+def atcc_request_reason(contract: Contract, facts: Facts) -> str | None:
+    """Why the ATCC decision may not be requested now; None when it may."""
+    if contract.status != S.EXECUTING:
+        return _("The ATCC closure decision is requested for an executing contract.")
+    unmet = closure_conditions_unmet(contract, facts)
+    if unmet:
+        return unmet
+    if facts.atcc_approved:
+        return _("The ATCC decision is approved; the contract can be closed.")
+    return None
+
+
+# --- change requests (合同/PO变更 → ATAC → 变更协议) -----------------------------------------------
+#
+#     draft → in_decision (change review + ATAC) → signed (change agreement) → archived
+#     draft / in_decision → withdrawn (with the reason; e.g. after an ATAC rejection)
+
+CS = ChangeStatus
+
+
+def request_change_reason(contract: Contract, facts: Facts) -> str | None:
+    """Why a change request may not be raised on the contract now; None when it may."""
+    if contract.status not in CHANGEABLE_CONTRACT_STATUSES:
+        return _("Changes are requested on a signed, archived or executing contract.")
+    if facts.open_change:
+        return _("Change request %(number)s is still open; finish or withdraw it first.") % {
+            "number": facts.open_change
+        }
+    return None
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What the change guards look at besides the change request itself."""
+
+    contract_status: str = ""
+    line_count: int = 0
+    milestone_count: int = 0
+    milestone_difference: Decimal = Decimal("0.00")
+    has_changes: bool = False
+    plan_conflicts: tuple[str, ...] = ()
+    atac_approved: bool | None = None
+    # inputs of the move
+    reason: str = ""
+    signed_on: Any = None
+    has_scan: bool = False
+    archive_number: str = ""
+
+
+ChangeGuard = Callable[["ContractChange", ChangeFacts], "str | None"]
+
+
+@dataclass(frozen=True)
+class ChangeEdge:
+    source: str
+    target: str
+    code: str
+    label: str | Promise
+    gate: str | None = None
+    guards: tuple[ChangeGuard, ...] = field(default_factory=tuple)
+
+
+def change_contract_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if facts.contract_status not in CHANGEABLE_CONTRACT_STATUSES:
+        return _("The contract is no longer signed, archived or executing.")
+    return None
+
+
+def change_content_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if facts.line_count == 0 and facts.milestone_count == 0:
+        return None  # a frame contract without lines
+    if facts.line_count == 0:
+        return _("The amendment needs at least one contract line.")
+    if facts.milestone_count == 0:
+        return _("The amendment needs its payment milestones.")
+    if facts.milestone_difference:
+        return _(
+            "The payment milestones of the amendment do not add up to its total (difference %(diff)s)."
+        ) % {"diff": facts.milestone_difference}
+    return None
+
+
+def change_substance_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if facts.has_changes or change.scope_impact.strip() or change.schedule_impact.strip():
+        return None
+    return _(
+        "Nothing changes: edit the lines or payment milestones of the amendment, or describe the scope or schedule impact."
+    )
+
+
+def change_billed_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    return facts.plan_conflicts[0] if facts.plan_conflicts else None
+
+
+def change_atac_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if facts.atac_approved is None:
+        return _("Needs an approved ATAC decision; the decision engine is not available yet.")
+    if not facts.atac_approved:
+        return _("Needs an approved ATAC decision.")
+    return None
+
+
+def change_signed_on_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if not facts.signed_on:
+        return _("Give the date the change agreement was signed.")
+    return None
+
+
+def change_archive_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if not facts.has_scan:
+        return _("Upload the scan of the signed change agreement.")
+    if not facts.archive_number.strip():
+        return _("Give the archive number.")
+    return None
+
+
+def change_reason_unmet(change: ContractChange, facts: ChangeFacts) -> str | None:
+    if not facts.reason.strip():
+        return _("Give the reason.")
+    return None
+
+
+def _withdraw_change(source: str) -> ChangeEdge:
+    return ChangeEdge(
+        source,
+        CS.WITHDRAWN,
+        "withdraw_change",
+        gettext_lazy("Withdraw the change"),
+        guards=(change_reason_unmet,),
+    )
+
+
+CHANGE_TRANSITIONS: dict[str, tuple[ChangeEdge, ...]] = {
+    CS.DRAFT: (
+        ChangeEdge(
+            CS.DRAFT,
+            CS.IN_DECISION,
+            "submit_change",
+            gettext_lazy("Submit for change review and the ATAC decision"),
+            guards=(change_contract_unmet, change_content_unmet, change_substance_unmet, change_billed_unmet),
+        ),
+        _withdraw_change(CS.DRAFT),
+    ),
+    CS.IN_DECISION: (
+        ChangeEdge(
+            CS.IN_DECISION,
+            CS.SIGNED,
+            "sign_change",
+            gettext_lazy("Record the signed change agreement"),
+            gate="ATAC",
+            guards=(change_contract_unmet, change_atac_unmet, change_billed_unmet, change_signed_on_unmet),
+        ),
+        _withdraw_change(CS.IN_DECISION),
+    ),
+    CS.SIGNED: (
+        ChangeEdge(
+            CS.SIGNED,
+            CS.ARCHIVED,
+            "archive_change",
+            gettext_lazy("Archive the signed change agreement"),
+            guards=(change_archive_unmet,),
+        ),
+    ),
+    CS.ARCHIVED: (),
+    CS.WITHDRAWN: (),
+}
+CHANGE_INPUT_GUARDS: frozenset[ChangeGuard] = frozenset(
+    {change_reason_unmet, change_signed_on_unmet, change_archive_unmet}
+)
+
+
+def change_edge_for(source: str, target: str) -> ChangeEdge | None:
+    return next((e for e in CHANGE_TRANSITIONS.get(source, ()) if e.target == target), None)
+
+
+def change_blocking_reasons(
+    change: ContractChange, target: str, facts: ChangeFacts, *, skip_inputs: bool = False
+) -> list[str]:
+    """Every reason the change request may not move to ``target`` now; empty when it may."""
+    edge = change_edge_for(change.status, target)
+    if edge is None:
+        return [
+            _("A change request cannot move from “%(source)s” to “%(target)s”.")
+            % {"source": CS(change.status).label, "target": CS(target).label}
+        ]
+    reasons = []
+    for guard in edge.guards:
+        if skip_inputs and guard in CHANGE_INPUT_GUARDS:
+            continue
+        reason = guard(change, facts)
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def check_change_transition(change: ContractChange, target: str, facts: ChangeFacts) -> ChangeEdge:
+    reasons = change_blocking_reasons(change, target, facts)
+    if reasons:
+        raise TransitionRefused(reasons[0], extra={"reasons": reasons, "to_status": str(target)})
+    edge = change_edge_for(change.status, target)
+    assert edge is not None
+    return edge
+
+
+def change_actions(change: ContractChange, *, facts: ChangeFacts, can_change: bool) -> list[Action]:
+    """What may be done with the change request now, each refused action with its reason."""
+    no_right = _("You may not change this contract.")
+    actions: list[Action] = []
+    if change.status == CS.DRAFT:
+        actions.append(
+            Action("edit_change", gettext_lazy("Edit the change"), can_change, "" if can_change else no_right)
+        )
+    for edge in CHANGE_TRANSITIONS.get(change.status, ()):
+        reasons = change_blocking_reasons(change, edge.target, facts, skip_inputs=True)
+        if not reasons and not can_change:
+            reasons = [no_right]
+        actions.append(Action(edge.code, edge.label, not reasons, reasons[0] if reasons else "", edge.target))
+    return actions

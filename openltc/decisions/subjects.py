@@ -1,6 +1,6 @@
 """The subject protocol: what the decision engine needs to know about the record a case is about.
 
-A subject model (Opportunity, later Contract) implements ``decision_attributes()`` and may
+A subject model (Opportunity, Contract, ContractChange) implements ``decision_attributes()`` and may
 implement ``decision_participants()`` (who should see its cases) and ``get_absolute_url()``.
 Models that do not implement the protocol are read through their common field names
 (amount, currency, grade, gross_margin_pct, payment_risk, org_unit, owner, team_members).
@@ -14,8 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from django.urls import NoReverseMatch
 
-# The models whose records can be put to a gate (app_label.model). Contracts add theirs.
-SUBJECT_MODELS: list[str] = ["opportunities.opportunity"]
+# The models whose records can be put to a gate (app_label.model): opportunities (ATI/ATB/ATC),
+# contracts (ATC, ATCC) and contract change requests (ATAC, one case per change).
+SUBJECT_MODELS: list[str] = ["opportunities.opportunity", "contracts.contract", "contracts.contractchange"]
 
 
 @dataclass(frozen=True)

@@ -7,3 +7,9 @@ class AnalyticsConfig(AppConfig):
     label = "analytics"
     verbose_name = _("Analytics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from openltc.analytics import demo as analytics_demo
+        from openltc.core import demo
+
+        demo.register("analytics", order=90, build=analytics_demo.build)

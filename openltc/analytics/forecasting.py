@@ -70,7 +70,7 @@ def _in_period(period: Period) -> tuple[Q, Q]:
 
 def _category_sums(open_q: Q, won_q: Q) -> dict[str, Any]:
     sums: dict[str, Any] = {"closed": msum("m", filter=won_q), "weighted": msum("w", filter=open_q)}
-    for c in (ForecastCategory.COMMIT, ForecastCategory.BEST_CASE, ForecastCategory.PIPELINE):
+    for c in (str(ForecastCategory.COMMIT), str(ForecastCategory.BEST_CASE), str(ForecastCategory.PIPELINE)):
         sums[c] = msum("m", filter=open_q & Q(forecast_category=c))
     return sums
 
@@ -129,7 +129,11 @@ def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             "closed": _sum_subquery(inner.filter(won_q), money()),
             "weighted": _sum_subquery(inner.filter(open_q), weighted()),
         }
-        for c in (ForecastCategory.COMMIT, ForecastCategory.BEST_CASE, ForecastCategory.PIPELINE):
+        for c in (
+            str(ForecastCategory.COMMIT),
+            str(ForecastCategory.BEST_CASE),
+            str(ForecastCategory.PIPELINE),
+        ):
             annotations[c] = _sum_subquery(inner.filter(open_q, forecast_category=c), money())
         for c in ADJUSTABLE:
             latest = ForecastAdjustment.objects.filter(

@@ -51,8 +51,8 @@ from openltc.opportunities.choices import OPEN_STAGES, ForecastCategory, Grade, 
 from openltc.opportunities.models import STAGE_DEFAULTS, Opportunity, OpportunityStageChange, StageSetting
 from openltc.org.models import OrgUnit
 
-MONEY = DecimalField(max_digits=24, decimal_places=2)
-RATE = DecimalField(max_digits=30, decimal_places=8)
+MONEY: DecimalField[Any, Any] = DecimalField(max_digits=24, decimal_places=2)
+RATE: DecimalField[Any, Any] = DecimalField(max_digits=30, decimal_places=8)
 ZERO = Decimal("0.00")
 FUNNEL_STAGES: tuple[str, ...] = (*OPEN_STAGES, Stage.WON)
 
@@ -490,7 +490,7 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     }
 
 
-def _left_position(stages: dict[str, StageInfo]) -> Subquery:
+def _left_position(stages: dict[str, StageInfo]) -> Coalesce:
     """Funnel position of the stage a lost/abandoned opportunity left (from its closing move)."""
     left = Case(
         *[When(from_stage=s, then=Value(stages[s].position)) for s in FUNNEL_STAGES],
@@ -965,9 +965,9 @@ def process_view(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             **extra,
         }
 
-    lead_labels = dict(LeadStatus.choices)
-    contract_labels = dict(ContractStatus.choices)
-    gate_after = {Stage.VALIDATING: "ATI", Stage.BIDDING: "ATB", Stage.NEGOTIATING: "ATC"}
+    lead_labels: dict[str, Any] = dict(LeadStatus.choices)
+    contract_labels: dict[str, Any] = dict(ContractStatus.choices)
+    gate_after: dict[str, str] = {Stage.VALIDATING: "ATI", Stage.BIDDING: "ATB", Stage.NEGOTIATING: "ATC"}
     mo_boxes: list[dict[str, Any]] = []
     for s in OPEN_STAGES:
         row = opps.get(s)

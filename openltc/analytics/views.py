@@ -226,7 +226,7 @@ def forecast_adjust(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _("The adjustment was not saved: %(errors)s")
-            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
+            % {"errors": "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())},
         )
         return redirect(back)
     try:

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -242,12 +243,16 @@ def checklist_answer(request: HttpRequest, pk: Any, item_id: Any) -> HttpRespons
         except DomainError as exc:
             error = exc.message
     if htmx_partial(request):
-        return render(
-            request,
+        item_html = render_to_string(
             "decisions/_checklist_item.html",
             {"item": item, "case": case, "can_prepare": True, "error": error},
-            status=422 if error else 200,
+            request=request,
         )
+        # The answer may complete the material: the actions card (submit enabled or not, and
+        # why) is swapped out of band so the page never shows a stale refusal.
+        context = _case_context(request, case)
+        actions_html = render_to_string("decisions/_actions.html", {**context, "oob": True}, request=request)
+        return HttpResponse(item_html + actions_html, status=422 if error else 200)
     if error:
         messages.error(request, error)
     return redirect("decisions:case", pk=case.pk)

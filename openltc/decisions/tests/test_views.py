@@ -164,6 +164,11 @@ def test_checklist_answer_as_htmx_partial(client: Any, rep: Any, subject: Any) -
     assert "Updated answer" in body
     item.refresh_from_db()
     assert item.answer == "Updated answer"
+    # The actions card comes along out of band: the material is complete, so submit is enabled.
+    actions = body[body.index('id="case-actions"') :]
+    assert 'hx-swap-oob="true"' in actions
+    assert "Submit for decision" in actions
+    assert 'disabled aria-describedby="why-submit"' not in actions
 
 
 def test_pages_render_in_chinese(client: Any, rep: Any, manager: Any, subject: Any) -> None:

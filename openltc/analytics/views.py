@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from openltc.analytics import dashboard as dashboard_module
@@ -99,20 +100,20 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
 # --- reports ------------------------------------------------------------------------------------
 
 FUNNEL_COLUMNS = [
-    ("Step", "label"),
-    ("Count", "count"),
-    ("Amount", "amount"),
-    ("Conversion", "conversion"),
-    ("Amount conversion", "amount_conversion"),
-    ("Leakage (count)", "leak_count"),
-    ("Leakage (amount)", "leak_amount"),
-    ("Still open here", "open_count"),
-    ("Lost or abandoned here", "lost_count"),
+    (_l("Step"), "label"),
+    (_l("Count"), "count"),
+    (_l("Amount"), "amount"),
+    (_l("Conversion"), "conversion"),
+    (_l("Amount conversion"), "amount_conversion"),
+    (_l("Leakage (count)"), "leak_count"),
+    (_l("Leakage (amount)"), "leak_amount"),
+    (_l("Still open here"), "open_count"),
+    (_l("Lost or abandoned here"), "lost_count"),
 ]
 
 
-def _translated(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(_(label), key) for label, key in columns]
+def _translated(columns: list[tuple[Any, str]]) -> list[tuple[str, str]]:
+    return [(str(label), key) for label, key in columns]
 
 
 @login_required
@@ -139,15 +140,15 @@ def funnel(request: HttpRequest) -> HttpResponseBase:
 
 
 STUCK_COLUMNS = [
-    ("Number", "number"),
-    ("Title", "title"),
-    ("Customer", "customer"),
-    ("Owner", "owner"),
-    ("Stage", "stage_label"),
-    ("Days in stage", "days_in_stage"),
-    ("Norm days", "norm_days"),
-    ("Amount", "amount"),
-    ("Currency", "currency"),
+    (_l("Number"), "number"),
+    (_l("Title"), "title"),
+    (_l("Customer"), "customer"),
+    (_l("Owner"), "owner"),
+    (_l("Stage"), "stage_label"),
+    (_l("Days in stage"), "days_in_stage"),
+    (_l("Norm days"), "norm_days"),
+    (_l("Amount"), "amount"),
+    (_l("Currency"), "currency"),
 ]
 
 
@@ -177,15 +178,15 @@ def pipeline(request: HttpRequest) -> HttpResponseBase:
 
 
 FORECAST_COLUMNS = [
-    ("Owner", "owner"),
-    ("Deals", "deals"),
-    ("Closed (won)", "closed"),
-    ("Commit", "commit"),
-    ("Best case", "best_case"),
-    ("Pipeline", "pipeline"),
-    ("Weighted", "weighted"),
-    ("Commit forecast", "commit_total"),
-    ("Best-case forecast", "best_case_total"),
+    (_l("Owner"), "owner"),
+    (_l("Deals"), "deals"),
+    (_l("Closed (won)"), "closed"),
+    (_l("Commit"), "commit"),
+    (_l("Best case"), "best_case"),
+    (_l("Pipeline"), "pipeline"),
+    (_l("Weighted"), "weighted"),
+    (_l("Commit forecast"), "commit_total"),
+    (_l("Best-case forecast"), "best_case_total"),
 ]
 
 
@@ -245,7 +246,12 @@ def forecast_adjust(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-REASON_COLUMNS = [("Outcome", "stage"), ("Reason", "label"), ("Count", "count"), ("Amount", "amount")]
+REASON_COLUMNS = [
+    (_l("Outcome"), "stage"),
+    (_l("Reason"), "label"),
+    (_l("Count"), "count"),
+    (_l("Amount"), "amount"),
+]
 
 
 @login_required
@@ -269,10 +275,10 @@ def win_loss(request: HttpRequest) -> HttpResponseBase:
 
 
 CYCLE_COLUMNS = [
-    ("Measure", "label"),
-    ("Count", "count"),
-    ("Median (days)", "p50"),
-    ("High percentile (days)", "high"),
+    (_l("Measure"), "label"),
+    (_l("Count"), "count"),
+    (_l("Median (days)"), "p50"),
+    (_l("High percentile (days)"), "high"),
 ]
 
 

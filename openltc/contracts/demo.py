@@ -1,8 +1,13 @@
 """Demo contracts for the demo customers: drafts, contracts under review (one reworked, so it
 has two versions to compare), contracts awaiting the ATC decision, and a frame contract.
 
-States past "awaiting ATC" need an approved ATC decision from the decision engine; the demo
-does not force a contract past that gate.
+Two contracts go the whole way through the real services and the decision engine (ATC case,
+reviews, SDT decision, countersign, seal, archive, receipt check, execution): the campus
+network contract then gets an ATAC amendment (change review, ATAC decision, signed and
+archived change agreement: version 2 supersedes version 1), and the managed-services contract
+is put to the ATCC closure decision and closed when every closure condition is met (the
+delivery and cash apps decide theirs; when one is unmet the contract stays executing and the
+reason is printed). Nothing is forced past a gate: a refusal leaves the contract where it was.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from openltc.contracts import services
 from openltc.contracts.choices import ContractKind
 from openltc.contracts.models import Contract
 from openltc.core.demo import SEED
+from openltc.core.errors import DomainError
 
 SIGNING_ENTITY = "开放网络科技有限公司 OpenLTC Networks Co., Ltd."
 PLANS: list[tuple[str, str, str]] = [
@@ -206,3 +214,161 @@ def build(*, stdout: Any = None) -> None:
                 services.contract_complete_review(actor=owner, contract=contract)
     if stdout is not None:
         stdout.write(f"demo: {len(PLANS)} contracts")
+    if not all(reviewers.values()) or manager is None:
+        return
+    for title, script in ((PLANS[3][0], _amend), (PLANS[5][0], _close)):
+        contract = Contract.objects.filter(title=title).select_related("owner").first()
+        if contract is None:
+            continue
+        try:
+            with transaction.atomic():
+                contract = _execute(contract, reviewers)
+        except DomainError as exc:
+            _note(stdout, f"demo: {contract.number} stays awaiting ATC ({exc.message})")
+            continue
+        try:
+            with transaction.atomic():
+                script(contract, reviewers, stdout)
+        except DomainError as exc:
+            _note(stdout, f"demo: {contract.number} stays executing ({exc.message})")
+
+
+def _note(stdout: Any, text: str) -> None:
+    if stdout is not None:
+        stdout.write(text)
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 demo scan", content_type="application/pdf")
+
+
+def _decide(owner: Any, case: Any, reviewers: dict[str, Any], gate: str) -> None:
+    """Completes the case material, submits it, records the required opinions and lets an
+    eligible SDT member (not the submitter) approve it."""
+    from openltc.decisions import selectors as decision_selectors
+    from openltc.decisions import services as decisions
+
+    for item in case.checklist.all():
+        if item.needs_attachment:
+            decisions.attachment_add(
+                actor=owner, case=case, upload=_pdf(f"{gate}-{item.order}.pdf"), item=item
+            )
+        else:
+            decisions.checklist_answer(
+                actor=owner, item=item, answer=f"{item.label}: 见附件 (see attachment)."
+            )
+    case = decisions.case_submit(actor=owner, case=case)
+    for function in case.required_reviews:
+        decisions.opinion_record(
+            actor=reviewers.get(function) or reviewers["delivery"],
+            case=case,
+            function=function,
+            verdict="agree",
+            reasons="评审通过 Reviewed: acceptable.",
+        )
+    case.refresh_from_db()
+    decider = (
+        decision_selectors.eligible_deciders(case)
+        .exclude(pk=case.submitted_by_id)
+        .order_by("username")
+        .first()
+    )
+    if decider is None:
+        raise DomainError(f"no {gate} decider")
+    decisions.decision_record(actor=decider, case=case, outcome="approved", rationale=f"{gate}: 同意 Agreed.")
+
+
+def _execute(contract: Contract, reviewers: dict[str, Any]) -> Contract:
+    """ATC → countersign → seal → signed → archived → receipt check → executing."""
+    from openltc.contracts.models import CountersignStep
+    from openltc.org.models import RoleAssignment
+
+    owner = contract.owner
+    case = services.contract_open_atc_case(actor=owner, contract=contract)
+    _decide(owner, case, reviewers, "ATC")
+    contract = services.contract_start_countersign(actor=owner, contract=contract)
+    for step in CountersignStep.objects.filter(contract=contract).order_by("sequence"):
+        holder = (
+            RoleAssignment.objects.current()
+            .filter(role=step.role, org_unit__path__in=contract.org_unit.ancestors_paths())
+            .select_related("user")
+            .first()
+        )
+        if holder is None:
+            raise DomainError(f"nobody signs for {step.department_name}")
+        services.countersign_sign_off(
+            actor=holder.user, contract=contract, step_id=step.pk, comment="同意 Agreed."
+        )
+    signatory = _user("ceo")
+    contract = services.contract_request_seal(actor=owner, contract=contract, signatory=signatory)
+    contract = services.contract_record_seal(
+        actor=owner, contract=contract, signed_on=timezone.localdate(), seal_reference="SEAL-DEMO-1"
+    )
+    contract = services.contract_archive(
+        actor=owner,
+        contract=contract,
+        scan=_pdf(f"{contract.number}.pdf"),
+        archive_number=f"AR-{contract.number}",
+        original_location="上海档案室 Shanghai archive room",
+    )
+    services.contract_confirm_receipt(
+        actor=owner,
+        contract=contract,
+        received_amount=contract.total_gross,
+        received_currency=contract.currency,
+        milestones_match=True,
+        obligations_match=True,
+    )
+    return services.contract_start_execution(actor=owner, contract=contract)
+
+
+def _amend(contract: Contract, reviewers: dict[str, Any], stdout: Any) -> None:
+    """An ATAC amendment: one more unit on the first line, the same payment terms."""
+    owner = contract.owner
+    version = contract.current_version
+    assert version is not None
+    lines = [
+        {
+            "kind": line.kind,
+            "description": line.description,
+            "product_line": line.product_line,
+            "quantity": str(line.quantity + (1 if line.position == 1 else 0)),
+            "unit": line.unit,
+            "unit_price": str(line.unit_price),
+            "tax_rate": str(line.tax_rate),
+        }
+        for line in version.lines.order_by("position")
+    ]
+    change = services.change_request(
+        actor=owner,
+        contract=contract,
+        data={
+            "reason": "客户增购一台设备 The customer orders one more unit.",
+            "scope_impact": "第 1 行数量加 1 One more unit on line 1.",
+            "schedule_impact": "交付延后两周 Delivery two weeks later.",
+            "cash_impact": "付款条件不变 Payment terms unchanged.",
+        },
+        lines=lines,
+    )
+    case = services.change_submit(actor=owner, change=change)
+    _decide(owner, case, reviewers, "ATAC")
+    change = services.change_sign(
+        actor=owner, change=change, signed_on=timezone.localdate(), agreement_reference="CA-DEMO-1"
+    )
+    services.change_archive(
+        actor=owner,
+        change=change,
+        scan=_pdf(f"{change.number}.pdf"),
+        archive_number=f"AR-{change.number}",
+        original_location="上海档案室 Shanghai archive room",
+    )
+    _note(stdout, f"demo: {contract.number} amended through ATAC ({change.number})")
+
+
+def _close(contract: Contract, reviewers: dict[str, Any], stdout: Any) -> None:
+    """ATCC: the case is refused while a closure condition is unmet (the reason is printed)."""
+    owner = contract.owner
+    case = services.contract_open_atcc_case(actor=owner, contract=contract)
+    _decide(owner, case, reviewers, "ATCC")
+    services.contract_close(actor=owner, contract=contract)
+    _note(stdout, f"demo: {contract.number} closed through ATCC")

@@ -216,10 +216,12 @@ def build(*, stdout: Any = None) -> None:
         stdout.write(f"demo: {len(PLANS)} contracts")
     if not all(reviewers.values()) or manager is None:
         return
-    for title, script in ((PLANS[3][0], _amend), (PLANS[5][0], _close)):
-        contract = Contract.objects.filter(title=title).select_related("owner").first()
-        if contract is None:
-            continue
+    # The AR of Shanghai team 1 (the permission contract's "rep") gets the amended contract.
+    ready = sorted(
+        Contract.objects.filter(title__in=[PLANS[3][0], PLANS[5][0]]).select_related("owner"),
+        key=lambda c: (c.owner.username != "sh.ar", c.title != PLANS[3][0]),
+    )
+    for contract, script in zip(ready, (_amend, _close), strict=False):
         try:
             with transaction.atomic():
                 contract = _execute(contract, reviewers)

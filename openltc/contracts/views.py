@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openltc.contracts import closure, selectors, services, workflow
-from openltc.contracts.choices import ContractStatus, VersionStatus
+from openltc.contracts.choices import ChangeStatus, ContractStatus, VersionStatus
 from openltc.contracts.forms import (
     ArchiveForm,
     ChangeForm,
@@ -709,6 +709,9 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 def change_edit(request: HttpRequest, pk: Any, change_id: Any) -> HttpResponse:
     contract = _get(request, pk, CHANGE)
     change = _get_change(request, contract, change_id)
+    if change.status != ChangeStatus.DRAFT:
+        messages.error(request, _("Only a change request being drafted can be edited."))
+        return redirect("contracts:change", pk=contract.pk, change_id=change.pk)
     initial = {name: getattr(change, name) for name in services.CHANGE_FIELDS}
     initial["lock_version"] = change.lock_version
     form = ChangeForm(request.POST or None, initial=initial)

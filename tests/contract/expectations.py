@@ -61,6 +61,16 @@ API_VIEW_RECORD = outcomes(OK, anonymous=E401, other_rep=E404)
 API_CHANGE_RECORD = outcomes(OK, anonymous=E401, other_rep=E404, reviewer=E404, finance=E404)
 
 
+def analytics_adjust_body(ctx):
+    """A forecast adjustment of the unit the Shanghai manager manages."""
+    from openltc.org.models import RoleAssignment
+
+    unit_id = RoleAssignment.objects.filter(user=ctx.user("manager"), role="sales_manager").values_list(
+        "org_unit_id", flat=True
+    )[0]
+    return {"org_unit_id": unit_id, "month": "2026-09", "category": "commit", "amount": "1", "reason": "contract"}
+
+
 # --- fixture records ----------------------------------------------------------------------------
 
 
@@ -163,14 +173,71 @@ def rep_negotiation_opportunity(ctx):
     return ctx.memo["negotiator"][0]
 
 
+def _delivery_child(model_label, project_path):
+    """(project id, record id) of a delivery record the rep sees and the other rep does not."""
+
+    def pick(ctx):
+        key = ("delivery", model_label)
+        if key not in ctx.memo:
+            from django.apps import apps
+
+            model = apps.get_model(model_label)
+            hidden = model.objects.restrict(ctx.user("other_rep")).values("pk")
+            found = model.objects.restrict(ctx.user("rep")).exclude(pk__in=hidden).order_by("pk").first()
+            project = found
+            for part in project_path.split("."):
+                project = getattr(project, part) if project is not None else None
+            ctx.memo[key] = (project, found.pk if found else None)
+        return ctx.memo[key]
+
+    return pick
+
+
+_delivery_acceptance = _delivery_child("delivery.Acceptance", "item.project_id")
+_delivery_finding = _delivery_child("delivery.ReviewFinding", "review.project_id")
+_delivery_action = _delivery_child("delivery.ActionItem", "meeting.project_id")
+
+
+def delivery_acceptance_project(ctx):
+    return _delivery_acceptance(ctx)[0]
+
+
+def delivery_acceptance_id(ctx):
+    return _delivery_acceptance(ctx)[1]
+
+
+def delivery_finding_project(ctx):
+    return _delivery_finding(ctx)[0]
+
+
+def delivery_finding_id(ctx):
+    return _delivery_finding(ctx)[1]
+
+
+def delivery_action_project(ctx):
+    return _delivery_action(ctx)[0]
+
+
+def delivery_action_id(ctx):
+    return _delivery_action(ctx)[1]
+
+
 CUSTOMER = Rec("customers.Customer")
 CONTACT = Rec("customers.Contact")
 LEAD = Rec("leads.Lead")
 OPP = Rec("opportunities.Opportunity")
 CASE = Rec("decisions.DecisionCase")
 CONTRACT = Rec("contracts.Contract")
+DELIVERY = Rec("delivery.DeliveryProject")
 BID = Rec("bids.Bid")
 REP_TOKEN = Rec("org.ApiToken", {"user": RoleUser("rep")})
+CHANGE = Rec("contracts.ContractChange")
+CHANGE_CONTRACT = Rec("contracts.ContractChange", attr="contract_id")
+CHANGE_ARGS = {"contract_id": CHANGE_CONTRACT, "change_id": CHANGE}
+PLAN_LINE_ARGS = {
+    "contract_id": Rec("contracts.ReceivablePlanLine", attr="contract_id"),
+    "line_id": Rec("contracts.ReceivablePlanLine"),
+}
 
 # --- pages --------------------------------------------------------------------------------------
 
@@ -243,6 +310,14 @@ PAGES: dict[str, Entry] = {
     "opportunities:close_lost": Entry(CHANGE_RECORD, args={"pk": OPP}),
     "opportunities:abandon": Entry(CHANGE_RECORD, args={"pk": OPP}),
     "opportunities:advance": Entry(POST_ONLY, args={"pk": OPP}),
+    "opportunities:portfolio": Entry(SIGNED_IN),
+    "opportunities:evaluation": Entry(VIEW_RECORD, args={"pk": OPP}),
+    "opportunities:grade": Entry(POST_ONLY, args={"pk": OPP}),
+    "opportunities:grade_override": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:charter": Entry(CHANGE_RECORD, args={"pk": OPP}),
+    "opportunities:appoint": Entry(POST_ONLY, args={"pk": OPP}),
+    "opportunities:appointment": Entry(VIEW_RECORD, args={"pk": Rec("opportunities.TeamAppointment")}),
+    "opportunities:appointment_pdf": Entry(VIEW_RECORD, args={"pk": Rec("opportunities.TeamAppointment")}),
     "opportunities:team_add": Entry(POST_ONLY, args={"pk": OPP}),
     "opportunities:team_remove": Entry(
         POST_ONLY,
@@ -293,6 +368,36 @@ PAGES: dict[str, Entry] = {
         },
     ),
     "contracts:action": Entry(CHANGE_RECORD, args={"pk": CONTRACT, "code": "submit"}),
+    "contracts:open_atcc_case": Entry(POST_ONLY, args={"pk": CONTRACT}),
+    # change requests: the demo amends an executing contract of the rep's (ATAC, archived)
+    "contracts:change_create": Entry(CHANGE_RECORD, args={"pk": CHANGE_CONTRACT}),
+    "contracts:change": Entry(VIEW_RECORD, args={"pk": CHANGE_CONTRACT, "change_id": CHANGE}),
+    "contracts:change_edit": Entry(
+        outcomes(REDIRECT, anonymous=LOGIN, other_rep=E404, reviewer=E404, finance=E404),
+        args={"pk": CHANGE_CONTRACT, "change_id": CHANGE},
+        note="the demo change is archived: the editor sends back to the change page",
+    ),
+    "contracts:change_action": Entry(
+        CHANGE_RECORD, args={"pk": CHANGE_CONTRACT, "change_id": CHANGE, "code": "withdraw_change"}
+    ),
+    # delivery
+    "delivery:list": Entry(SIGNED_IN),
+    "delivery:create": Entry(POST_ONLY),
+    "delivery:detail": Entry(VIEW_RECORD, args={"pk": DELIVERY}),
+    "delivery:form": Entry(CHANGE_RECORD, args={"pk": DELIVERY, "code": "risk"}),
+    "delivery:record_form": Entry(
+        CHANGE_RECORD,
+        args={"pk": Rec("delivery.Risk", attr="project_id"), "code": "risk_edit", "target_id": Rec("delivery.Risk")},
+    ),
+    "delivery:evidence": Entry(
+        VIEW_RECORD, args={"pk": delivery_acceptance_project, "acceptance_id": delivery_acceptance_id}
+    ),
+    "delivery:member_remove": Entry(
+        POST_ONLY,
+        args={"pk": Rec("delivery.ProjectMember", attr="project_id"), "member_id": Rec("delivery.ProjectMember")},
+    ),
+    "delivery:finding_close": Entry(POST_ONLY, args={"pk": delivery_finding_project, "finding_id": delivery_finding_id}),
+    "delivery:action_done": Entry(POST_ONLY, args={"pk": delivery_action_project, "action_id": delivery_action_id}),
     # bids
     "bids:list": Entry(SIGNED_IN),
     "bids:create": Entry(CHANGE_RECORD, args={"opportunity_pk": OPP}),
@@ -301,6 +406,32 @@ PAGES: dict[str, Entry] = {
     "bids:action": Entry(CHANGE_RECORD, args={"pk": BID, "code": "cancel"}),
     "bids:negotiation": Entry(VIEW_RECORD, args={"opportunity_pk": OPP}),
     "bids:negotiation_action": Entry(CHANGE_RECORD, args={"opportunity_pk": OPP, "code": "concession"}),
+    # guidance (customer guidance: playbooks, checklist, $APPEALS, FABE, activities)
+    "guidance:playbooks": Entry(SIGNED_IN),
+    "guidance:template_download": Entry(SIGNED_IN, args={"pk": Rec("guidance.DocumentTemplate")}),
+    "guidance:actions": Entry(SIGNED_IN),
+    "guidance:action_transition": Entry(
+        POST_ONLY, args={"pk": Rec("guidance.ActionItem"), "code": "complete"}
+    ),
+    "guidance:opportunity": Entry(VIEW_RECORD, args={"pk": OPP}),
+    "guidance:tick": Entry(POST_ONLY, args={"pk": OPP, "task_id": Rec("guidance.PlaybookTask")}),
+    "guidance:appeals": Entry(VIEW_RECORD, args={"pk": OPP}),
+    "guidance:appeals_version": Entry(
+        VIEW_RECORD,
+        args={
+            "pk": Rec("guidance.AppealsAnalysis", attr="opportunity_id"),
+            "number": Rec("guidance.AppealsAnalysis", attr="number"),
+        },
+    ),
+    "guidance:fabe": Entry(VIEW_RECORD, args={"pk": OPP}),
+    "guidance:activities": Entry(VIEW_RECORD, args={"pk": OPP}),
+    "guidance:action_add": Entry(POST_ONLY, args={"pk": OPP}),
+    "guidance:fabe_edit": Entry(CHANGE_RECORD, args={"pk": Rec("guidance.ValueMessage")}),
+    "guidance:fabe_delete": Entry(POST_ONLY, args={"pk": Rec("guidance.ValueMessage")}),
+    "guidance:activity_edit": Entry(CHANGE_RECORD, args={"pk": Rec("guidance.Activity")}),
+    # analytics: reports over what each viewer may see (figures narrow to the scope)
+    "analytics:*": Entry(SIGNED_IN),
+    "analytics:forecast_adjust": Entry(POST_ONLY),
     # the admin site
     "admin:index": Entry(ADMIN_PAGE, roles=ADMIN_ROLES),
     "admin:login": Entry({"anonymous": OK, "rep": OK, "admin": REDIRECT}, roles=ADMIN_ROLES),
@@ -340,6 +471,14 @@ API_ARGS = {
     "member_id": Rec("opportunities.OpportunityTeamMember"),
     "case_id": CASE,
     "contract_id": CONTRACT,
+    "project_id": DELIVERY,
+    "plan_item_id": Rec("delivery.PlanItem"),
+    "risk_id": Rec("delivery.Risk"),
+    "delphi_id": Rec("delivery.DelphiSession"),
+    "review_id": Rec("delivery.QualityReview"),
+    "finding_id": Rec("delivery.ReviewFinding"),
+    "action_item_id": Rec("delivery.ActionItem"),
+    "team_member_id": Rec("delivery.ProjectMember"),
     "bid_id": BID,
 }
 
@@ -365,6 +504,23 @@ API: dict[str, Entry] = {
     "POST /api/v1/leads/inbound-mail": _api(API_SIGNED_IN),
     "POST /api/v1/opportunities": _api(API_SIGNED_IN),
     "POST /api/v1/contracts": _api(API_SIGNED_IN),
+    # delivery: set up from a contract the caller sees (the other region's rep does not see it)
+    "POST /api/v1/delivery": _api(
+        outcomes(OK, anonymous=E401, other_rep=E404), body={"contract_id": CONTRACT, "fr_id": 0}
+    ),
+    "POST /api/v1/delivery/items/{plan_item_id}/acceptance": _api(
+        outcomes(OK, anonymous=E401), note="multipart: the generated body fails validation before the lookup"
+    ),
+    "POST /api/v1/delivery/delphi/{delphi_id}/estimates": _api(
+        outcomes(OK, anonymous=E401, other_rep=E404, reviewer=NO, finance=NO, admin=NO),
+        note="only the session's estimators (demo: rep, manager, sdt) give estimates",
+    ),
+    "POST /api/v1/delivery/delphi/{delphi_id}/next-round": _api(
+        outcomes(NO, anonymous=E401, other_rep=E404, admin=OK), note="the moderator (the FR) runs the rounds"
+    ),
+    "POST /api/v1/delivery/delphi/{delphi_id}/finish": _api(
+        outcomes(NO, anonymous=E401, other_rep=E404, admin=OK), note="the moderator (the FR) records the result"
+    ),
     "POST /api/v1/decisions/cases": _api(API_SIGNED_IN),
     # one record, read
     "GET /api/v1/*/{*_id}*": _api(API_VIEW_RECORD),
@@ -427,6 +583,17 @@ API: dict[str, Entry] = {
             "item_id": Rec("decisions.CaseChecklistItem"),
         },
     ),
+    "GET /api/v1/contracts/{contract_id}/changes/{change_id}": Entry(API_VIEW_RECORD, args=CHANGE_ARGS),
+    "PATCH /api/v1/contracts/{contract_id}/changes/{change_id}": Entry(API_WRITE_RECORD, args=CHANGE_ARGS),
+    "POST /api/v1/contracts/{contract_id}/changes/{change_id}/*": Entry(API_WRITE_RECORD, args=CHANGE_ARGS),
+    "POST /api/v1/contracts/{contract_id}/changes/{change_id}/archive": Entry(
+        outcomes(OK, anonymous=E401),
+        args=CHANGE_ARGS,
+        note="multipart: the generated body fails validation before the lookup",
+    ),
+    "POST /api/v1/contracts/{contract_id}/plan/{line_id}/trigger": Entry(
+        API_WRITE_RECORD, args=PLAN_LINE_ARGS
+    ),
     "POST /api/v1/contracts/{contract_id}/countersign/{step_id}/sign-off": Entry(
         API_WRITE_RECORD,
         args={
@@ -461,6 +628,31 @@ API: dict[str, Entry] = {
             "opportunity_id": Rec("opportunities.OpportunityTeamMember", attr="opportunity_id"),
             "member_id": Rec("opportunities.OpportunityTeamMember"),
         },
+    ),
+    # analytics: managers adjust the forecast of the units they manage (others: 404)
+    "POST /api/v1/analytics/forecast/adjustments": Entry(
+        outcomes(E404, anonymous=E401, manager=OK, sdt=OK, admin=OK), body=analytics_adjust_body
+    ),
+    # guidance
+    "POST /api/v1/guidance/playbooks/{playbook_id}/templates": Entry(
+        outcomes(NO, anonymous=E401, admin=OK),
+        args={"playbook_id": Rec("guidance.Playbook")},
+        note="administrators maintain the playbooks (multipart; the generated body fails validation)",
+    ),
+    "POST /api/v1/guidance/opportunities/{opportunity_id}/checklist/{task_id}": Entry(
+        API_WRITE_RECORD, args={"opportunity_id": OPP, "task_id": Rec("guidance.PlaybookTask")}
+    ),
+    "PATCH /api/v1/guidance/value-messages/{message_id}": Entry(
+        API_WRITE_RECORD, args={"message_id": Rec("guidance.ValueMessage")}
+    ),
+    "DELETE /api/v1/guidance/value-messages/{message_id}": Entry(
+        API_WRITE_RECORD, args={"message_id": Rec("guidance.ValueMessage")}
+    ),
+    "PATCH /api/v1/guidance/activities/{activity_id}": Entry(
+        API_WRITE_RECORD, args={"activity_id": Rec("guidance.Activity")}
+    ),
+    "POST /api/v1/guidance/actions/{action_id}/*": Entry(
+        API_WRITE_RECORD, args={"action_id": Rec("guidance.ActionItem")}
     ),
 }
 

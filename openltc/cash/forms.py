@@ -17,7 +17,6 @@ from openltc.cash.choices import (
 )
 from openltc.cash.models import IssuingEntity
 
-AMOUNT = {"max_digits": 18, "decimal_places": 2}
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -56,14 +55,14 @@ class InvoiceForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount to credit"), min_value=0, **AMOUNT)
+    amount = forms.DecimalField(label=_("Amount to credit"), min_value=0, max_digits=18, decimal_places=2)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
 class ReceiptForm(forms.Form):
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)  # type: ignore[arg-type]
+    customer: Any = forms.ModelChoiceField(label=_("Customer"), queryset=None)  # type: ignore[arg-type]
     received_on = forms.DateField(label=_("Received on"), widget=DATE)
-    amount = forms.DecimalField(label=_("Amount"), min_value=0, **AMOUNT)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=18, decimal_places=2)
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="CNY")
     payer = forms.CharField(label=_("Payer"), max_length=200)
     bank_reference = forms.CharField(label=_("Bank reference"), max_length=100, required=False)
@@ -88,13 +87,15 @@ class CollectionForm(forms.Form):
     note = forms.CharField(
         label=_("What was agreed"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    promised_amount = forms.DecimalField(label=_("Promised amount"), required=False, min_value=0, **AMOUNT)
+    promised_amount = forms.DecimalField(
+        label=_("Promised amount"), required=False, min_value=0, max_digits=18, decimal_places=2
+    )
     next_step_on = forms.DateField(label=_("Next step on"), required=False, widget=DATE)
 
 
 class DisputeForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=DisputeReason.choices)
-    amount = forms.DecimalField(label=_("Disputed amount"), min_value=0, **AMOUNT)
+    amount = forms.DecimalField(label=_("Disputed amount"), min_value=0, max_digits=18, decimal_places=2)
     description = forms.CharField(
         label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -106,7 +107,7 @@ class DisputeCloseForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount to write off"), min_value=0, **AMOUNT)
+    amount = forms.DecimalField(label=_("Amount to write off"), min_value=0, max_digits=18, decimal_places=2)
     reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -14,7 +15,7 @@ from openltc.cash.choices import InvoiceKind, ReceiptStatus
 from openltc.cash.models import Allocation, Invoice, InvoiceLine, Receipt
 from openltc.core.integrity import register
 
-MONEY = DecimalField(max_digits=18, decimal_places=2)
+MONEY: Any = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 

@@ -48,8 +48,8 @@ from openltc.cash.models import (
 from openltc.core.selectors import get_for_user
 from openltc.core.visibility import VIEW
 
-MONEY = DecimalField(max_digits=18, decimal_places=2)
-RATE = DecimalField(max_digits=18, decimal_places=6)
+MONEY: Any = DecimalField(max_digits=18, decimal_places=2)
+RATE: Any = DecimalField(max_digits=18, decimal_places=6)
 
 
 def reporting_currency() -> str:
@@ -290,6 +290,9 @@ def contract_summary(contract: Any, *, as_of: datetime.date | None = None) -> Ca
         ),
         count=Count("pk"),
     )
+    cent = Decimal("0.01")
+    plan = {k: Decimal(v).quantize(cent) for k, v in plan.items()}
+    inv = {k: (Decimal(v).quantize(cent) if k != "count" else v) for k, v in inv.items()}
     billed = inv["gross"] - inv["credited"]
     receivable = billed - inv["collected"] - inv["written_off"]
     return CashSummary(
@@ -340,7 +343,7 @@ def _invoice_scope(user: Any, filters: Mapping[str, Any] | None) -> QuerySet[Inv
     return qs
 
 
-def _outstanding_at(qs: QuerySet[Invoice], as_of: datetime.date) -> QuerySet[Invoice]:
+def _outstanding_at(qs: QuerySet[Invoice], as_of: datetime.date) -> Any:
     """Annotates ``outstanding`` (open on ``as_of``: total minus credit notes issued, receipts
     allocated and not reversed, write-offs approved, each by that date) and ``outstanding_rc``
     (the same in the reporting currency)."""
@@ -428,11 +431,11 @@ def aging(
     reporting currency; ``group_by`` one of customer, contract, team, owner (or None)."""
     as_of = as_of or timezone.localdate()
     buckets = aging_buckets()
-    qs = _outstanding_at(_invoice_scope(user, filters), as_of).filter(outstanding__gt=0)
+    qs: Any = _outstanding_at(_invoice_scope(user, filters), as_of).filter(outstanding__gt=0)
     unconverted = qs.filter(rate__isnull=True).count()
     qs = qs.filter(rate__isnull=False).annotate(bucket=_bucket_case(as_of, buckets))
     key_field, label_field = GROUPS.get(group_by or "", (None, None))
-    fields = ["bucket"] + ([key_field, label_field] if key_field else [])
+    fields = ["bucket"] + ([key_field, label_field] if key_field and label_field else [])
     rows = qs.order_by().values(*fields).annotate(amount=Sum("outstanding_rc"))
     positions = [b.position for b in buckets]
     table: dict[Any, AgingRow] = {}
@@ -495,8 +498,8 @@ def dso(
     days = int(period_days or policy().dso_period_days)
     start = as_of - datetime.timedelta(days=days - 1)
     key_field, label_field = GROUPS.get(group_by or "", (None, None))
-    fields = [key_field, label_field] if key_field else []
-    scope = _invoice_scope(user, filters)
+    fields = [key_field, label_field] if key_field and label_field else []
+    scope: Any = _invoice_scope(user, filters)
     open_rows = (
         _outstanding_at(scope, as_of)
         .filter(rate__isnull=False)
@@ -517,7 +520,7 @@ def dso(
         default=F("gross_amount"),
         output_field=MONEY,
     )
-    sales_qs = sales_scope.annotate(rate=_rate()).filter(rate__isnull=False)
+    sales_qs: Any = sales_scope.annotate(rate=_rate()).filter(rate__isnull=False)
     sales_rows = (
         sales_qs.order_by().values(*fields).annotate(amount=Sum(signed * F("rate"), output_field=MONEY))
         if fields

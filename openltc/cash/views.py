@@ -439,7 +439,8 @@ def receipt_allocate(request: HttpRequest, pk: Any) -> HttpResponse:
     receipt = _404(selectors.receipt_get, user=request.user, pk=pk)
     rows = []
     error = ""
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = str(request.POST.get(key) or "")
         if key.startswith("alloc-") and value.strip():
             try:
                 amount = Decimal(value.strip())

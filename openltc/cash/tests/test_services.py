@@ -89,12 +89,12 @@ def test_invoice_refused_for_unsigned_contract_and_for_reps(rep, finance, entity
         issue(finance, contract, "100.00")
 
 
-def test_other_region_gets_not_found(other_rep, contract):
+def test_other_region_gets_not_found(other_rep, contract, entity):
     with pytest.raises(NotFound):
         issue(other_rep, contract, "100.00")
 
 
-def test_bad_plan_line_ids_are_refused(finance, contract):
+def test_bad_plan_line_ids_are_refused(finance, contract, entity):
     with pytest.raises(DomainError, match="Choose billable milestones"):
         services.invoice_issue(actor=finance, contract=contract, lines=[{"plan_line": "nope", "amount": "1"}])
     line = plan_lines(contract)[0]

@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from openltc.core.admin import AuditedModelAdmin
-from openltc.opportunities.models import Opportunity, OpportunityTeamMember, StageSetting
+from openltc.opportunities.models import (
+    EvaluationCriterion,
+    GradeSetting,
+    Opportunity,
+    OpportunityTeamMember,
+    ScoringBand,
+    ScoringFactor,
+    StageSetting,
+)
 
 
 @admin.register(StageSetting)
@@ -67,3 +75,40 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ScoringBandInline(admin.TabularInline):
+    model = ScoringBand
+    extra = 0
+    fields = ["match", "min_value", "points", "min_grade"]
+
+
+@admin.register(ScoringFactor)
+class ScoringFactorAdmin(AuditedModelAdmin):
+    """Weights and bands of the grading, success-probability and payment-ability factors
+    (created by migration; the assessments read only the rows here)."""
+
+    list_display = ["code", "kind", "weight", "order", "is_active"]
+    list_editable = ["weight", "order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    readonly_fields = ["kind"]
+    inlines = [ScoringBandInline]
+
+
+@admin.register(GradeSetting)
+class GradeSettingAdmin(AuditedModelAdmin):
+    """Grade thresholds, required team roles and review depth per grade."""
+
+    list_display = ["grade", "min_score", "review_depth", "required_roles", "reviews_by_gate"]
+    list_editable = ["min_score", "review_depth"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EvaluationCriterion)
+class EvaluationCriterionAdmin(AuditedModelAdmin):
+    """The ten evaluation criteria and their weights."""
+
+    list_display = ["code", "name", "group", "weight", "order", "is_active"]
+    list_editable = ["weight", "order", "is_active"]

@@ -43,6 +43,18 @@ class OpportunityOut(Schema):
     owner_name: str
     org_unit_id: int
     grade: str | None
+    grade_computed: str
+    grade_score: Decimal | None
+    grade_override_reason: str
+    margin_pct: Decimal | None
+    payment_risk: str
+    competition: str
+    complexity: str
+    solution_preference: str
+    price_position: str
+    competitor_status: str
+    project_type: str
+    lead_department_id: int | None
     close_reason: str
     close_competitor: str
     close_note: str
@@ -101,6 +113,13 @@ class OpportunityUpdateIn(Schema):
     expected_close_date: datetime.date | None = None
     product_line_ids: list[int] | None = None
     competitors: list[str] | None = None
+    margin_pct: Decimal | None = Field(None, ge=-100, le=100, max_digits=6, decimal_places=2)
+    payment_risk: str | None = Field(None, description="low, medium, high or empty")
+    competition: str | None = Field(None, description="low, medium, high or empty")
+    complexity: str | None = Field(None, description="low, medium, high or empty")
+    solution_preference: str | None = Field(None, description="ours, neutral, competitor or empty")
+    price_position: str | None = Field(None, description="lower, similar, higher or empty")
+    competitor_status: str | None = Field(None, description="none, weak, strong, incumbent or empty")
 
 
 class ProbabilityIn(Schema):
@@ -190,6 +209,30 @@ def _contact(contact_id: UUID | None) -> Any:
     return contact
 
 
+def _choice_inputs() -> dict[str, list[str]]:
+    from openltc.opportunities.choices import CompetitorStatus, Level, PricePosition, SolutionPreference
+    from openltc.opportunities.models import PAYMENT_RISK_CHOICES
+
+    return {
+        "payment_risk": [v for v, _label in PAYMENT_RISK_CHOICES],
+        "competition": list(Level.values),
+        "complexity": list(Level.values),
+        "solution_preference": list(SolutionPreference.values),
+        "price_position": list(PricePosition.values),
+        "competitor_status": list(CompetitorStatus.values),
+    }
+
+
+CHOICE_INPUTS = _choice_inputs()
+
+
+def _choice(key: str, value: str | None) -> str:
+    value = (value or "").strip()
+    if value and value not in CHOICE_INPUTS[key]:
+        raise _invalid(key, _("Choose one of: %(choices)s.") % {"choices": ", ".join(CHOICE_INPUTS[key])})
+    return value
+
+
 def _reload(user: Any, opportunity: Opportunity) -> Opportunity:
     return selectors.opportunity_get(user=user, pk=opportunity.pk)
 
@@ -201,6 +244,39 @@ def _reload(user: Any, opportunity: Opportunity) -> Opportunity:
 )
 def pipeline_summary(request: HttpRequest, filters: Query[OpportunityFilters]) -> Any:
     return selectors.pipeline_summary(user=request.user, filters=filters.dict(exclude_none=True))
+
+
+class PortfolioPointOut(Schema):
+    id: UUID
+    number: str
+    title: str
+    grade: str | None
+    stage: str
+    attractiveness: Decimal | None
+    criteria_scored: int
+    success_probability: Decimal | None
+
+
+@router.get(
+    "/portfolio",
+    response={200: list[PortfolioPointOut], **ERROR_RESPONSES},
+    summary="Portfolio: attractiveness and estimated success probability of the open opportunities",
+)
+def portfolio(request: HttpRequest, filters: Query[OpportunityFilters]) -> Any:
+    points = selectors.portfolio(user=request.user, filters=filters.dict(exclude_none=True))
+    return [
+        {
+            "id": p["opportunity"].pk,
+            "number": p["opportunity"].number,
+            "title": p["opportunity"].title,
+            "grade": p["opportunity"].grade,
+            "stage": p["opportunity"].stage,
+            "attractiveness": p["attractiveness"],
+            "criteria_scored": p["scored"],
+            "success_probability": p["success"],
+        }
+        for p in points
+    ]
 
 
 @router.get("", response={200: list[OpportunityOut], **ERROR_RESPONSES}, summary="List opportunities")
@@ -261,6 +337,8 @@ def opportunity_update(request: HttpRequest, opportunity_id: UUID, payload: Oppo
             data["product_lines"] = _product_lines(value or [])
         elif value is None and key in ("title", "amount", "currency"):
             raise _invalid(key, _("This field cannot be empty."))
+        elif key in CHOICE_INPUTS:
+            data[key] = _choice(key, value)
         else:
             data[key] = value
     services.opportunity_update(
@@ -392,3 +470,269 @@ def team_member_remove(request: HttpRequest, opportunity_id: UUID, member_id: UU
     opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
     services.team_member_remove(actor=request.user, opportunity=opportunity, member_id=member_id)
     return Status(204, None)
+
+
+# --- grading, evaluation, initiation ------------------------------------------------------------
+
+
+class GradeOverrideIn(Schema):
+    grade: str = Field("", description="A, B or C; empty clears the override")
+    reason: str = Field("", max_length=500)
+    lock_version: int | None = None
+
+
+class FactorOut(Schema):
+    code: str
+    label: str
+    input: str
+    known: bool
+    points: int | None
+    weight: str
+    contribution: str | None
+    min_grade: str
+
+
+class ScoreOut(Schema):
+    score: Decimal | None
+    factors: list[FactorOut]
+
+
+class CriterionOut(Schema):
+    code: str
+    name: str
+    group: str
+    weight: Decimal
+    score: int | None
+    note: str
+
+
+class AttractivenessOut(Schema):
+    score: Decimal | None
+    criteria: list[CriterionOut]
+
+
+class GradingOut(Schema):
+    grade: str | None
+    computed_grade: str
+    score: Decimal | None
+    overridden: bool
+    override_reason: str
+    explanation: list[str]
+    factors: list[FactorOut]
+    required_roles: list[str]
+    review_depth: str
+
+
+class AssessmentOut(Schema):
+    grading: GradingOut
+    attractiveness: AttractivenessOut
+    success_probability: ScoreOut
+    payment_ability: ScoreOut
+
+
+class ScoreIn(Schema):
+    criterion: str
+    score: int | None = Field(None, description="1–5; null clears the score")
+    note: str = Field("", max_length=500)
+
+
+class EvaluationIn(Schema):
+    scores: list[ScoreIn]
+
+
+class CharterIn(Schema):
+    project_type: str | None = None
+    lead_department_id: int | None = None
+    background: str | None = None
+    goals: str | None = None
+    scope: str | None = None
+    milestones: str | None = None
+    resources: str | None = None
+    risks: str | None = None
+    lock_version: int | None = None
+
+
+class CharterOut(Schema):
+    project_type: str
+    lead_department_id: int | None
+    background: str
+    goals: str
+    scope: str
+    milestones: str
+    resources: str
+    risks: str
+    lock_version: int
+
+
+class AppointIn(Schema):
+    note: str = ""
+
+
+class AppointmentOut(Schema):
+    id: UUID
+    number: str
+    grade: str
+    appointed_by_id: int
+    appointed_at: datetime.datetime
+    members: list[dict[str, Any]]
+    note: str
+
+
+def _assessment(opportunity: Opportunity) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    data = selectors.assessment_for(opportunity)
+    grading = data["grading"] or {}
+    setting = data["grade_setting"]
+    return {
+        "grading": {
+            "grade": opportunity.grade,
+            "computed_grade": opportunity.grade_computed,
+            "score": opportunity.grade_score,
+            "overridden": opportunity.grade_is_overridden,
+            "override_reason": opportunity.grade_override_reason,
+            "explanation": grading.get("lines", []),
+            "factors": grading.get("factors", []),
+            "required_roles": list(setting.required_roles) if setting else [],
+            "review_depth": setting.review_depth if setting else "",
+        },
+        "attractiveness": {
+            "score": data["attractiveness"].score,
+            "criteria": [
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "group": r.group,
+                    "weight": r.weight,
+                    "score": r.score,
+                    "note": r.note,
+                }
+                for r in data["attractiveness"].rows
+            ],
+        },
+        "success_probability": {
+            "score": data["success"].score,
+            "factors": [asdict(f) for f in data["success"].factors],
+        },
+        "payment_ability": {
+            "score": data["payment"].score,
+            "factors": [asdict(f) for f in data["payment"].factors],
+        },
+    }
+
+
+@router.post(
+    "/{opportunity_id}/grade",
+    response={200: OpportunityOut, **ERROR_RESPONSES},
+    summary="Compute the grade from the configured factors and thresholds",
+)
+def opportunity_grade(request: HttpRequest, opportunity_id: UUID) -> Any:
+    opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
+    services.opportunity_grade(actor=request.user, opportunity=opportunity)
+    return _reload(request.user, opportunity)
+
+
+@router.post(
+    "/{opportunity_id}/grade/override",
+    response={200: OpportunityOut, **ERROR_RESPONSES},
+    summary="Override the grade with a reason (managers; an empty grade clears the override)",
+)
+def opportunity_grade_override(request: HttpRequest, opportunity_id: UUID, payload: GradeOverrideIn) -> Any:
+    opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
+    services.opportunity_grade_override(
+        actor=request.user,
+        opportunity=opportunity,
+        grade=payload.grade,
+        reason=payload.reason,
+        expected_version=payload.lock_version,
+    )
+    return _reload(request.user, opportunity)
+
+
+@router.get(
+    "/{opportunity_id}/assessment",
+    response={200: AssessmentOut, **ERROR_RESPONSES},
+    summary="Grade with its explanation, attractiveness, success probability and payment ability",
+)
+def opportunity_assessment(request: HttpRequest, opportunity_id: UUID) -> Any:
+    return _assessment(selectors.opportunity_get(user=request.user, pk=opportunity_id))
+
+
+@router.put(
+    "/{opportunity_id}/evaluation",
+    response={200: AssessmentOut, **ERROR_RESPONSES},
+    summary="Score the evaluation criteria (1–5 with a note; null clears)",
+)
+def opportunity_evaluation(request: HttpRequest, opportunity_id: UUID, payload: EvaluationIn) -> Any:
+    opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
+    services.evaluation_save(
+        actor=request.user,
+        opportunity=opportunity,
+        scores={s.criterion: (s.score, s.note) for s in payload.scores},
+    )
+    return _assessment(_reload(request.user, opportunity))
+
+
+def _charter_out(opportunity: Opportunity) -> dict[str, Any]:
+    charter = selectors.charter_for(opportunity)
+    texts = {name: getattr(charter, name) if charter else "" for name in services.CHARTER_FIELDS}
+    return {
+        "project_type": opportunity.project_type,
+        "lead_department_id": opportunity.lead_department_id,
+        **texts,
+        "lock_version": charter.lock_version if charter else 0,
+    }
+
+
+@router.get(
+    "/{opportunity_id}/charter",
+    response={200: CharterOut, **ERROR_RESPONSES},
+    summary="The initiation application and project charter",
+)
+def charter_get(request: HttpRequest, opportunity_id: UUID) -> Any:
+    return _charter_out(selectors.opportunity_get(user=request.user, pk=opportunity_id))
+
+
+@router.put(
+    "/{opportunity_id}/charter",
+    response={200: CharterOut, **ERROR_RESPONSES},
+    summary="Save the initiation application (project type, lead department) and the charter",
+)
+def charter_put(request: HttpRequest, opportunity_id: UUID, payload: CharterIn) -> Any:
+    from openltc.org.models import OrgUnit
+
+    opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
+    raw = payload.dict(exclude_unset=True)
+    version = raw.pop("lock_version", None)
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "lead_department_id":
+            in_range = value is not None and 0 < value < 2**31
+            department = OrgUnit.objects.filter(pk=value).first() if in_range else None
+            if value is not None and department is None:
+                raise _invalid("lead_department_id", _("Choose an active department."))
+            data["lead_department"] = department
+        else:
+            data[key] = value or ""
+    services.charter_save(actor=request.user, opportunity=opportunity, data=data, expected_version=version)
+    return _charter_out(_reload(request.user, opportunity))
+
+
+@router.get(
+    "/{opportunity_id}/appointments",
+    response={200: list[AppointmentOut], **ERROR_RESPONSES},
+    summary="Team appointments (项目组任命), newest first",
+)
+def appointment_list(request: HttpRequest, opportunity_id: UUID) -> Any:
+    opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
+    return list(selectors.appointments_for(opportunity))
+
+
+@router.post(
+    "/{opportunity_id}/appointments",
+    response={201: AppointmentOut, **ERROR_RESPONSES},
+    summary="Appoint the team as it stands (needs the iron triangle and the grade's roles)",
+)
+def appointment_create(request: HttpRequest, opportunity_id: UUID, payload: AppointIn) -> Any:
+    opportunity = selectors.opportunity_get(user=request.user, pk=opportunity_id)
+    return Status(201, services.team_appoint(actor=request.user, opportunity=opportunity, note=payload.note))

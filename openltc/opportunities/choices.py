@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
@@ -138,3 +139,137 @@ class TeamRole(models.TextChoices):
 
 
 IRON_TRIANGLE: tuple[str, ...] = (TeamRole.AR, TeamRole.SR, TeamRole.FR)
+
+
+class Level(models.TextChoices):
+    """A three-step rating used for competitive intensity and technical/delivery complexity."""
+
+    # Little of it: few or weak competitors; a standard, proven solution.
+    LOW = "low", pgettext_lazy("level", "Low")
+    # Some: one strong competitor or a tailored solution.
+    MEDIUM = "medium", pgettext_lazy("level", "Medium")
+    # Much: several strong competitors or a new, risky solution with hard delivery.
+    HIGH = "high", pgettext_lazy("level", "High")
+
+
+class FactorKind(models.TextChoices):
+    """Which assessment a scoring factor belongs to."""
+
+    # 项目分级: the factors that decide the A/B/C grade.
+    GRADING = "grading", _("Project grading (项目分级)")
+    # 成功概率: the factors of the success-probability estimate.
+    SUCCESS = "success", _("Success probability (成功概率)")
+    # 客户付款能力: the factors of the customer's payment ability.
+    PAYMENT = "payment", _("Customer payment ability (客户付款能力)")
+
+
+class FactorCode(models.TextChoices):
+    """The inputs the assessments know how to read; admins set weights and bands per factor."""
+
+    # grading (ltc-domain §5.1)
+    VALUE = "value", _("Contract value (reporting currency)")
+    STRATEGIC = "strategic", _("Strategic customer")
+    CUSTOMER_TIER = "customer_tier", _("Customer value tier")
+    COMPETITION = "competition", _("Competitive intensity")
+    COMPLEXITY = "complexity", _("Technical and delivery complexity")
+    MARGIN = "margin", _("Estimated gross margin (%)")
+    PAYMENT_RISK = "payment_risk", _("Payment-term risk")
+    # success probability (ltc-domain §5.3)
+    COVERAGE = "coverage", _("Relationship coverage of the decision chain (%)")
+    COACH = "coach", _("Coach present")
+    SOLUTION_PREFERENCE = "solution_preference", _("Solution preference")
+    PRICE_POSITION = "price_position", _("Price position")
+    COMPETITOR_STATUS = "competitor_status", _("Competitor status")
+    # customer payment ability (ltc-domain §5.4)
+    CREDIT_RATING = "credit_rating", _("Credit rating")
+    CREDIT_LIMIT = "credit_limit", _("Credit limit against the amount (%)")
+    PAYMENT_HISTORY = "payment_history", _("Payment history")
+    COUNTRY_RISK = "country_risk", _("Country risk (1 low … 5 high)")
+
+
+# Factors whose input is a number (bands by lower bound); the others match a code.
+NUMERIC_FACTORS: frozenset[str] = frozenset(
+    {FactorCode.VALUE, FactorCode.MARGIN, FactorCode.COVERAGE, FactorCode.CREDIT_LIMIT}
+)
+FACTOR_KIND: dict[str, str] = {
+    FactorCode.VALUE: FactorKind.GRADING,
+    FactorCode.STRATEGIC: FactorKind.GRADING,
+    FactorCode.CUSTOMER_TIER: FactorKind.GRADING,
+    FactorCode.COMPETITION: FactorKind.GRADING,
+    FactorCode.COMPLEXITY: FactorKind.GRADING,
+    FactorCode.MARGIN: FactorKind.GRADING,
+    FactorCode.PAYMENT_RISK: FactorKind.GRADING,
+    FactorCode.COVERAGE: FactorKind.SUCCESS,
+    FactorCode.COACH: FactorKind.SUCCESS,
+    FactorCode.SOLUTION_PREFERENCE: FactorKind.SUCCESS,
+    FactorCode.PRICE_POSITION: FactorKind.SUCCESS,
+    FactorCode.COMPETITOR_STATUS: FactorKind.SUCCESS,
+    FactorCode.CREDIT_RATING: FactorKind.PAYMENT,
+    FactorCode.CREDIT_LIMIT: FactorKind.PAYMENT,
+    FactorCode.PAYMENT_HISTORY: FactorKind.PAYMENT,
+    FactorCode.COUNTRY_RISK: FactorKind.PAYMENT,
+}
+
+
+class SolutionPreference(models.TextChoices):
+    """Whose solution the customer's decision chain prefers."""
+
+    # The customer treats our solution as the reference (引导成功).
+    OURS = "ours", _("Ours is preferred")
+    # No clear preference yet.
+    NEUTRAL = "neutral", _("No clear preference")
+    # A competitor's solution is the reference.
+    COMPETITOR = "competitor", _("A competitor's is preferred")
+
+
+class PricePosition(models.TextChoices):
+    """Where our expected price sits against the competitors and the budget."""
+
+    LOWER = "lower", _("Lower than the competitors")
+    SIMILAR = "similar", _("Similar")
+    HIGHER = "higher", _("Higher than the competitors")
+
+
+class CompetitorStatus(models.TextChoices):
+    """How strong the competition is in this deal."""
+
+    # Nobody else is in the deal.
+    NONE = "none", _("No competitor")
+    # Competitors present but behind us.
+    WEAK = "weak", _("Weaker competitors")
+    # At least one competitor level with or ahead of us.
+    STRONG = "strong", _("Strong competitor")
+    # A competitor is the incumbent supplier.
+    INCUMBENT = "incumbent", _("Competitor is the incumbent")
+
+
+class ReviewDepth(models.TextChoices):
+    """How thoroughly a grade's gates are reviewed (shown with the grade; the functions that must
+    give an opinion are set per grade and gate in the grade settings)."""
+
+    # Every functional review, company-level attention.
+    FULL = "full", _("Full review (all functions)")
+    # The gate's default reviews.
+    STANDARD = "standard", _("Standard review")
+    # The gate's default reviews, lightest material.
+    LIGHT = "light", _("Light review")
+
+
+class CriterionGroup(models.TextChoices):
+    """The two sides of the ten evaluation criteria (ltc-domain §5.2)."""
+
+    CUSTOMER = "customer", _("Customer side")
+    OURS = "ours", _("Our side")
+
+
+class ProjectType(models.TextChoices):
+    """Project type chosen in the initiation application (确定项目类型)."""
+
+    # 山头/战略项目: opens a market, flagship customer.
+    STRATEGIC = "strategic", _("Strategic (战略项目)")
+    # 竞争项目: won against competitors on this deal's merits.
+    COMPETITIVE = "competitive", _("Competitive (竞争项目)")
+    # 常规项目: repeat or standard business.
+    REGULAR = "regular", _("Regular (常规项目)")
+    # 服务项目: services, operations, maintenance.
+    SERVICE = "service", _("Services (服务项目)")

@@ -6,6 +6,7 @@ the demo leaves them empty rather than forcing a stage past a gate.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openltc.core.demo import SEED
+from openltc.core.errors import DomainError
 from openltc.opportunities import services
 from openltc.opportunities.choices import LossReason, TeamRole
 from openltc.opportunities.models import Opportunity
@@ -57,6 +59,11 @@ def _team_for(owner: Any) -> list[tuple[Any, str]]:
 
 @transaction.atomic
 def build(*, stdout: Any = None) -> None:
+    _build_opportunities(stdout)
+    _assess(stdout)
+
+
+def _build_opportunities(stdout: Any) -> None:
     from openltc.customers.models import Customer
     from openltc.org.models import ProductLine
 
@@ -113,3 +120,99 @@ def build(*, stdout: Any = None) -> None:
             )
     if stdout is not None:
         stdout.write(f"demo: {len(TITLES)} opportunities")
+
+
+# Grading inputs per demo index (cycled): margin %, payment risk, competition, complexity,
+# solution preference, price position, competitor status.
+INPUTS = [
+    (Decimal("32.5"), "low", "medium", "low", "ours", "similar", "weak"),
+    (Decimal("18.0"), "medium", "high", "high", "neutral", "higher", "strong"),
+    (Decimal("41.0"), "low", "low", "medium", "ours", "lower", "none"),
+    (Decimal("12.0"), "high", "high", "high", "competitor", "higher", "incumbent"),
+    (Decimal("27.0"), "medium", "medium", "medium", "neutral", "similar", "weak"),
+]
+
+
+def _extended_team(owner: Any) -> list[tuple[Any, str]]:
+    """The owner as project leader, the office or region manager as project executive and the
+    company's finance person as project finance: what an A-grade team needs besides the triangle."""
+    from openltc.org.models import RoleAssignment
+    from openltc.org.roles import Role
+
+    people: list[tuple[Any, str]] = [(owner, TeamRole.PROJECT_LEADER)]
+    unit = owner.home_unit
+    paths = unit.ancestors_paths() if unit is not None else []
+    executive = (
+        RoleAssignment.objects.filter(role=Role.SALES_MANAGER, org_unit__path__in=paths)
+        .select_related("user", "org_unit")
+        .order_by("-org_unit__path")
+        .first()
+    )
+    if executive is not None:
+        people.append((executive.user, TeamRole.PROJECT_EXECUTIVE))
+    finance = RoleAssignment.objects.filter(role=Role.FINANCE).select_related("user").order_by("pk").first()
+    if finance is not None:
+        people.append((finance.user, TeamRole.PROJECT_FINANCE))
+    return people
+
+
+def _assess(stdout: Any) -> None:
+    """Grading inputs, a computed grade, evaluation scores, a charter and (for full teams) the
+    extended team and its appointment, all through the services. Runs once."""
+    from openltc.opportunities.models import EvaluationCriterion, EvaluationScore
+
+    demo = list(
+        Opportunity.objects.filter(title__in=TITLES, stage="validating")
+        .select_related("owner", "owner__home_unit", "customer")
+        .order_by("number")
+    )
+    if not demo or EvaluationScore.objects.filter(opportunity__in=demo).exists():
+        return
+    criteria = list(EvaluationCriterion.objects.filter(is_active=True).order_by("order"))
+    rng = random.Random(SEED + 41)
+    for index, opportunity in enumerate(demo):
+        owner = opportunity.owner
+        margin, risk, competition, complexity, preference, price, status = INPUTS[index % len(INPUTS)]
+        opportunity = services.opportunity_update(
+            actor=owner,
+            opportunity=opportunity,
+            data={
+                "margin_pct": margin,
+                "payment_risk": risk,
+                "competition": competition,
+                "complexity": complexity,
+                "solution_preference": preference,
+                "price_position": price,
+                "competitor_status": status,
+            },
+            expected_version=None,
+        )
+        opportunity = services.opportunity_grade(actor=owner, opportunity=opportunity)
+        if criteria:
+            services.evaluation_save(
+                actor=owner,
+                opportunity=opportunity,
+                scores={c.code: (rng.randint(2, 5), "演示评分 Demo score") for c in criteria},
+            )
+        services.charter_save(
+            actor=owner,
+            opportunity=opportunity,
+            data={
+                "project_type": ["competitive", "strategic", "regular"][index % 3],
+                "background": "客户已立项，预算落实中。The customer has started its project; budget being confirmed.",
+                "goals": "赢得合同并成为样板点。Win the contract and make it a reference site.",
+                "scope": "设备、软件与三年维保。Equipment, software and three years of maintenance.",
+                "milestones": "标前引导 → 投标 → 签约。Guidance → bid → contract.",
+                "resources": "解决方案专家两名，交付专家一名。Two solution experts, one delivery expert.",
+                "risks": "竞争对手价格低。A competitor prices lower.",
+            },
+        )
+        roles = set(opportunity.team_members.values_list("role", flat=True))
+        if {TeamRole.AR, TeamRole.SR, TeamRole.FR} <= roles:
+            for person, role in _extended_team(owner):
+                if role not in roles:
+                    services.team_member_add(actor=owner, opportunity=opportunity, user=person, role=role)
+            with contextlib.suppress(DomainError):
+                services.team_appoint(actor=owner, opportunity=opportunity, note="演示任命 Demo appointment.")
+    if stdout is not None:
+        stdout.write(f"demo: graded and evaluated {len(demo)} opportunities")

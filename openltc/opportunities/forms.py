@@ -8,8 +8,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openltc.opportunities import selectors
-from openltc.opportunities.choices import ForecastCategory, LossReason, Stage, TeamRole
-from openltc.opportunities.models import Opportunity
+from openltc.opportunities.choices import (
+    CompetitorStatus,
+    ForecastCategory,
+    Grade,
+    Level,
+    LossReason,
+    PricePosition,
+    ProjectType,
+    SolutionPreference,
+    Stage,
+    TeamRole,
+)
+from openltc.opportunities.models import PAYMENT_RISK_CHOICES, Opportunity
 from openltc.org.models import OrgUnit, ProductLine
 
 
@@ -51,7 +62,44 @@ class OpportunityForm(forms.Form):
         label=_("Competitors"), required=False, help_text=_("Separate several names with commas.")
     )
     org_unit = forms.ModelChoiceField(label=_("Org unit"), queryset=OrgUnit.objects.none())
+    margin_pct = forms.DecimalField(
+        label=_("Estimated gross margin (%)"),
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        min_value=-100,
+        max_value=100,
+        help_text=_("From the estimate (概算); the delegation matrix routes on it."),
+    )
+    payment_risk = forms.ChoiceField(
+        label=_("Payment-term risk"), required=False, choices=[("", "—"), *PAYMENT_RISK_CHOICES]
+    )
+    competition = forms.ChoiceField(
+        label=_("Competitive intensity"), required=False, choices=[("", "—"), *Level.choices]
+    )
+    complexity = forms.ChoiceField(
+        label=_("Technical and delivery complexity"), required=False, choices=[("", "—"), *Level.choices]
+    )
+    solution_preference = forms.ChoiceField(
+        label=_("Solution preference"), required=False, choices=[("", "—"), *SolutionPreference.choices]
+    )
+    price_position = forms.ChoiceField(
+        label=_("Price position"), required=False, choices=[("", "—"), *PricePosition.choices]
+    )
+    competitor_status = forms.ChoiceField(
+        label=_("Competitor status"), required=False, choices=[("", "—"), *CompetitorStatus.choices]
+    )
     lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    ASSESSMENT_FIELDS = (
+        "margin_pct",
+        "payment_risk",
+        "competition",
+        "complexity",
+        "solution_preference",
+        "price_position",
+        "competitor_status",
+    )
 
     def __init__(self, *args: Any, user: Any, instance: Opportunity | None = None, **kwargs: Any) -> None:
         if instance is not None:
@@ -68,6 +116,7 @@ class OpportunityForm(forms.Form):
                     "competitors": instance.competitors,
                     "org_unit": instance.org_unit_id,
                     "lock_version": instance.lock_version,
+                    **{name: getattr(instance, name) for name in self.ASSESSMENT_FIELDS},
                 },
             )
         super().__init__(*args, **kwargs)
@@ -86,6 +135,9 @@ class OpportunityForm(forms.Form):
         self.fields["contact"].queryset = contacts.order_by("name")  # type: ignore[attr-defined]
         if instance is None and user.home_unit_id:
             self.fields["org_unit"].initial = user.home_unit_id
+        if instance is None:
+            for name in self.ASSESSMENT_FIELDS:
+                del self.fields[name]
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data["currency"]).strip().upper()
@@ -160,3 +212,75 @@ class FilterForm(forms.Form):
         self.fields["org_unit"].choices = [("", _("All"))] + [  # type: ignore[attr-defined]
             (str(u.pk), u.name) for u in units_visible_to(user)
         ]
+
+
+class GradeOverrideForm(forms.Form):
+    grade = forms.ChoiceField(
+        label=_("Grade"),
+        required=False,
+        choices=[("", _("No override: use the computed grade")), *Grade.choices],
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class EvaluationForm(forms.Form):
+    """One score (1–5, or empty) and one note per active criterion."""
+
+    def __init__(
+        self, *args: Any, criteria: list[Any], initial_scores: dict[str, tuple[int, str]], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        choices = [("", "—"), *[(str(i), str(i)) for i in range(1, 6)]]
+        for c in criteria:
+            score, note = initial_scores.get(c.code, (None, ""))
+            self.fields[f"score_{c.code}"] = forms.TypedChoiceField(
+                label=c.name,
+                required=False,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                initial=str(score) if score else "",
+                help_text=c.guidance,
+            )
+            self.fields[f"note_{c.code}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=500, initial=note
+            )
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(c, self[f"score_{c.code}"], self[f"note_{c.code}"]) for c in self.criteria]
+
+    def scores(self) -> dict[str, tuple[int | None, str]]:
+        data = self.cleaned_data
+        return {
+            c.code: (data.get(f"score_{c.code}"), data.get(f"note_{c.code}") or "") for c in self.criteria
+        }
+
+
+class CharterForm(forms.Form):
+    project_type = forms.ChoiceField(
+        label=_("Project type"), required=False, choices=[("", "—"), *ProjectType.choices]
+    )
+    lead_department = forms.ModelChoiceField(
+        label=_("Lead department"), required=False, queryset=OrgUnit.objects.filter(is_active=True)
+    )
+    background = forms.CharField(
+        label=_("Why pursue it (application)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    goals = forms.CharField(label=_("Goals"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    scope = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    milestones = forms.CharField(
+        label=_("Milestones"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    resources = forms.CharField(
+        label=_("Resources requested"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    risks = forms.CharField(label=_("Risks"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AppointForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

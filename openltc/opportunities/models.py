@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from openltc.core.models import BaseModel, RestrictedQuerySet, VersionedModel
@@ -19,12 +20,27 @@ from openltc.core.visibility import Visibility
 from openltc.opportunities.choices import (
     CLOSED_STAGES,
     OPEN_STAGES,
+    CompetitorStatus,
+    CriterionGroup,
+    FactorCode,
+    FactorKind,
     ForecastCategory,
     Grade,
+    Level,
     LossReason,
+    PricePosition,
+    ProjectType,
+    ReviewDepth,
+    SolutionPreference,
     Stage,
     TeamRole,
 )
+
+PAYMENT_RISK_CHOICES = [
+    ("low", pgettext_lazy("risk", "Low")),
+    ("medium", pgettext_lazy("risk", "Medium")),
+    ("high", pgettext_lazy("risk", "High")),
+]
 
 currency_validator = RegexValidator(
     r"^[A-Z]{3}$", _("Use the three-letter ISO 4217 currency code in capitals (CNY, USD, EUR).")
@@ -193,6 +209,63 @@ class Opportunity(BaseModel, VersionedModel):
         related_name="opportunities",
     )
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, null=True, blank=True)
+    # Grading inputs (项目分级) and the deal's economics, which the delegation matrix routes on.
+    margin_pct = models.DecimalField(
+        _("estimated gross margin (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+    )
+    payment_risk = models.CharField(
+        _("payment-term risk"), max_length=8, choices=PAYMENT_RISK_CHOICES, blank=True
+    )
+    competition = models.CharField(
+        _("competitive intensity"), max_length=8, choices=Level.choices, blank=True
+    )
+    complexity = models.CharField(
+        _("technical and delivery complexity"), max_length=8, choices=Level.choices, blank=True
+    )
+    # Success-probability inputs (成功概率); relationship coverage and the coach come from the
+    # customer's contacts.
+    solution_preference = models.CharField(
+        _("solution preference"), max_length=16, choices=SolutionPreference.choices, blank=True
+    )
+    price_position = models.CharField(
+        _("price position"), max_length=16, choices=PricePosition.choices, blank=True
+    )
+    competitor_status = models.CharField(
+        _("competitor status"), max_length=16, choices=CompetitorStatus.choices, blank=True
+    )
+    # The grade the factors gave, with its score and explanation as computed; ``grade`` is the
+    # effective grade (the computed one unless overridden with a reason).
+    grade_computed = models.CharField(_("computed grade"), max_length=1, choices=Grade.choices, blank=True)
+    grade_score = models.DecimalField(
+        _("grading score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    grade_explanation = models.JSONField(_("grading explanation"), default=dict, blank=True)
+    grade_computed_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+    grade_override_reason = models.CharField(_("reason for the grade override"), max_length=500, blank=True)
+    grade_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("grade overridden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    grade_overridden_at = models.DateTimeField(_("grade overridden at"), null=True, blank=True)
+    # Initiation (立项): project type and lead department (确定项目类型和主责部门).
+    project_type = models.CharField(_("project type"), max_length=16, choices=ProjectType.choices, blank=True)
+    lead_department = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_opportunities",
+    )
     close_reason = models.CharField(
         _("reason lost or abandoned"), max_length=32, choices=LossReason.choices, blank=True
     )
@@ -268,10 +341,24 @@ class Opportunity(BaseModel, VersionedModel):
             amount=self.amount,
             currency=self.currency,
             grade=self.grade or None,
-            margin_pct=None,
-            payment_risk=None,
+            margin_pct=self.margin_pct,
+            payment_risk=self.payment_risk or None,
             org_unit=self.org_unit,
         )
+
+    def decision_review_functions(self, gate: str) -> list[str] | None:
+        """Subject protocol: the review functions the grade requires at ``gate`` (review depth),
+        or None for the gate's default."""
+        if not self.grade:
+            return None
+        setting = GradeSetting.objects.filter(grade=self.grade).first()
+        if setting is None:
+            return None
+        return setting.review_functions_for(gate)
+
+    @property
+    def grade_is_overridden(self) -> bool:
+        return bool(self.grade_override_reason)
 
     def decision_participants(self) -> list[Any]:
         """Subject protocol: the AR and the team see the opportunity's decision cases."""
@@ -367,3 +454,293 @@ class OpportunityStageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.from_stage or '-'} → {self.to_stage}"
+
+
+# --- assessment configuration (grading, success probability, payment ability) -------------------
+
+
+class ScoringFactor(models.Model):
+    """One factor of an assessment (grading, success probability or payment ability) with its
+    weight. Its bands turn the opportunity's input into points (0–100); the assessment score is
+    the weighted mean of the points of the factors whose input is known."""
+
+    code = models.CharField(_("factor"), max_length=32, choices=FactorCode.choices, unique=True)
+    kind = models.CharField(_("assessment"), max_length=16, choices=FactorKind.choices, editable=False)
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, default=10, validators=[MinValueValidator(0)]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("scoring factor")
+        verbose_name_plural = _("scoring factors")
+        ordering = ["kind", "order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0),
+                name="opp_factor_weight_not_negative",
+                violation_error_message=_("The weight must not be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from openltc.opportunities.choices import FACTOR_KIND
+
+        self.kind = FACTOR_KIND.get(self.code, self.kind)
+        super().save(*args, **kwargs)
+
+
+class ScoringBand(models.Model):
+    """How many points an input earns. Numeric factors (value, margin, coverage, credit limit)
+    use the band with the highest lower bound not above the input; the others match a code
+    (``match``: a level, a tier or rating code, "yes"/"no"). ``min_grade`` raises the grade to
+    at least this when the band applies (e.g. a strategic customer ⇒ at least A)."""
+
+    factor = models.ForeignKey(
+        ScoringFactor, verbose_name=_("factor"), on_delete=models.CASCADE, related_name="bands"
+    )
+    match = models.CharField(_("input code"), max_length=32, blank=True)
+    min_value = models.DecimalField(
+        _("from (numeric input)"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    points = models.PositiveSmallIntegerField(_("points (0–100)"), validators=[MaxValueValidator(100)])
+    min_grade = models.CharField(_("grade at least"), max_length=1, choices=Grade.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("scoring band")
+        verbose_name_plural = _("scoring bands")
+        ordering = ["factor", "min_value", "match"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(points__lte=100),
+                name="opp_band_points_range",
+                violation_error_message=_("Points must be between 0 and 100."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        key = self.match if self.min_value is None else f"≥ {self.min_value}"
+        return f"{self.factor}: {key} → {self.points}"
+
+
+class GradeSetting(models.Model):
+    """One project grade: the lowest grading score that earns it, the team roles it requires
+    before ATI (besides the iron triangle) and its review depth per gate."""
+
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, unique=True)
+    min_score = models.DecimalField(
+        _("from score"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    required_roles = models.JSONField(
+        _("required team roles"),
+        default=list,
+        blank=True,
+        help_text=_("Team role codes that must be on the team before ATI (the iron triangle always is)."),
+    )
+    review_depth = models.CharField(
+        _("review depth"), max_length=16, choices=ReviewDepth.choices, default=ReviewDepth.STANDARD
+    )
+    reviews_by_gate = models.JSONField(
+        _("review functions by gate"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'For example {"ATB": ["finance", "legal"]}; a gate listed here replaces the gate\'s '
+            "default review functions for this grade."
+        ),
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("grade setting")
+        verbose_name_plural = _("grade settings")
+        ordering = ["grade"]
+
+    def __str__(self) -> str:
+        return str(self.get_grade_display())
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from openltc.decisions.choices import Gate, ReviewFunction
+
+        errors: dict[str, Any] = {}
+        roles = self.required_roles
+        if not isinstance(roles, list) or any(r not in TeamRole.values for r in roles):
+            errors["required_roles"] = _("List team roles from: %(choices)s.") % {
+                "choices": ", ".join(TeamRole.values)
+            }
+        reviews = self.reviews_by_gate
+        if not isinstance(reviews, dict) or any(
+            gate not in Gate.values
+            or not isinstance(functions, list)
+            or any(f not in ReviewFunction.values for f in functions)
+            for gate, functions in reviews.items()
+        ):
+            errors["reviews_by_gate"] = _("Map gates to lists of review functions from: %(choices)s.") % {
+                "choices": ", ".join(ReviewFunction.values)
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    def review_functions_for(self, gate: str) -> list[str] | None:
+        reviews = self.reviews_by_gate if isinstance(self.reviews_by_gate, dict) else {}
+        functions = reviews.get(str(gate))
+        return [str(f) for f in functions] if isinstance(functions, list) else None
+
+
+class EvaluationCriterion(models.Model):
+    """One of the ten evaluation criteria (机会点评估标准, ltc-domain §5.2) with its weight."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z0-9_]{1,32}$", _("Use lower-case letters, digits or '_'."))],
+    )
+    name = models.CharField(_("name"), max_length=120)
+    group = models.CharField(_("side"), max_length=16, choices=CriterionGroup.choices)
+    guidance = models.CharField(_("what to assess"), max_length=300, blank=True)
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, default=10, validators=[MinValueValidator(0)]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("evaluation criterion")
+        verbose_name_plural = _("evaluation criteria")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EvaluationScore(BaseModel):
+    """The team's score (1 poor … 5 excellent) of one criterion for one opportunity, with a note."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="evaluation_scores"
+    )
+    criterion = models.ForeignKey(
+        EvaluationCriterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score (1–5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scored by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    visibility: ClassVar[Visibility | None] = Visibility(
+        org_unit="opportunity__org_unit",
+        owners=("opportunity__owner",),
+        members=("opportunity__team_members__user",),
+    )
+
+    class Meta:
+        verbose_name = _("evaluation score")
+        verbose_name_plural = _("evaluation scores")
+        ordering = ["opportunity", "criterion__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "criterion"],
+                name="opp_evaluation_one_score",
+                violation_error_message=_("This criterion is already scored."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1) & models.Q(score__lte=5),
+                name="opp_evaluation_score_range",
+                violation_error_message=_("The score must be between 1 and 5."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"
+
+
+# --- project initiation (立项) -------------------------------------------------------------------
+
+
+class ProjectCharter(BaseModel, VersionedModel):
+    """The initiation application and project charter (项目章程) of an opportunity: why pursue
+    it, goals, scope, milestones, resources and risks."""
+
+    opportunity = models.OneToOneField(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="charter"
+    )
+    background = models.TextField(_("why pursue it (application)"), blank=True)
+    goals = models.TextField(_("goals"), blank=True)
+    scope = models.TextField(_("scope"), blank=True)
+    milestones = models.TextField(_("milestones"), blank=True)
+    resources = models.TextField(_("resources requested"), blank=True)
+    risks = models.TextField(_("risks"), blank=True)
+
+    history = HistoricalRecords()
+    visibility: ClassVar[Visibility | None] = Visibility(
+        org_unit="opportunity__org_unit",
+        owners=("opportunity__owner",),
+        members=("opportunity__team_members__user",),
+    )
+
+    class Meta:
+        verbose_name = _("project charter")
+        verbose_name_plural = _("project charters")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} charter"
+
+    def missing_sections(self) -> list[str]:
+        names = ["background", "goals", "scope", "milestones", "resources", "risks"]
+        return [
+            str(getattr(self._meta.get_field(n), "verbose_name", n))
+            for n in names
+            if not str(getattr(self, n)).strip()
+        ]
+
+
+class TeamAppointment(BaseModel):
+    """A project-team appointment (项目组任命): the team as appointed, numbered, with who
+    appointed it and when. A later appointment supersedes an earlier one; rows are never edited."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="appointments"
+    )
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("appointed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    appointed_at = models.DateTimeField(_("appointed at"), default=timezone.now)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
+    members = models.JSONField(_("team as appointed"), default=list)
+    note = models.TextField(_("note"), blank=True)
+
+    visibility: ClassVar[Visibility | None] = Visibility(
+        org_unit="opportunity__org_unit",
+        owners=("opportunity__owner",),
+        members=("opportunity__team_members__user",),
+    )
+
+    class Meta:
+        verbose_name = _("team appointment")
+        verbose_name_plural = _("team appointments")
+        ordering = ["opportunity", "-appointed_at"]
+
+    def __str__(self) -> str:
+        return self.number

@@ -13,7 +13,7 @@ from django.utils import timezone
 from openltc.core.selectors import get_for_user
 from openltc.core.visibility import CHANGE, VIEW, can_access
 from openltc.opportunities import workflow
-from openltc.opportunities.choices import OPEN_STAGES, Stage
+from openltc.opportunities.choices import OPEN_STAGES, Stage, TeamRole
 from openltc.opportunities.models import (
     STAGE_DEFAULTS,
     Opportunity,
@@ -127,8 +127,11 @@ def opportunity_get(*, user: Any, pk: Any, action: str = VIEW) -> Opportunity:
 
 def facts_for(opportunity: Opportunity) -> workflow.Facts:
     """Workflow facts from the prefetched team and product lines (no extra queries when prefetched)."""
+    from openltc.opportunities.assessment import required_roles
+
     return workflow.Facts(
         team_roles=frozenset(m.role for m in opportunity.team_members.all()),
+        required_roles=required_roles(opportunity.grade),
         has_product_lines=bool(opportunity.product_lines.all()),
     )
 
@@ -170,6 +173,8 @@ def board_columns(*, user: Any, filters: Mapping[str, Any] | None = None) -> lis
             {
                 **summary[stage],
                 "gate": workflow.GATE_CROSSED_ENTERING.get(stage),
+                "next_stage": workflow.FORWARD.get(stage),
+                "next_label": Stage(workflow.FORWARD[stage]).label if stage in workflow.FORWARD else "",
                 "cards": cards,
                 "truncated": summary[stage]["count"] > len(cards),
             }
@@ -201,3 +206,103 @@ def team_candidates(user: Any) -> QuerySet[Any]:
     from openltc.org.models import User
 
     return User.objects.filter(is_active=True).order_by("username")
+
+
+# --- assessments, portfolio, initiation -----------------------------------------------------------
+
+
+def assessment_for(opportunity: Opportunity) -> dict[str, Any]:
+    """What the opportunity page and the evaluation page show: the grade with its explanation,
+    the attractiveness of the ten criteria, the success estimate and the payment ability."""
+    from openltc.opportunities import assessment
+    from openltc.opportunities.models import GradeSetting
+
+    contacts = list(opportunity.customer.contacts.filter(merged_into__isnull=True))
+    success, coverage = assessment.compute_success(opportunity, contacts)
+    grade_setting = (
+        GradeSetting.objects.filter(grade=opportunity.grade).first() if opportunity.grade else None
+    )
+    return {
+        "grading": opportunity.grade_explanation or {},
+        "grade_setting": grade_setting,
+        "grade_roles": [
+            str(TeamRole(r).label) if r in TeamRole.values else str(r)
+            for r in (grade_setting.required_roles if grade_setting is not None else [])
+        ],
+        "attractiveness": assessment.compute_attractiveness(opportunity),
+        "success": success,
+        "coverage": coverage,
+        "payment": assessment.compute_payment_ability(opportunity),
+    }
+
+
+PORTFOLIO_LIMIT = 300
+
+
+def portfolio(*, user: Any, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Open opportunities the user sees, each with its attractiveness (ten criteria) and its
+    estimated success probability: the points of the portfolio chart. Constant query count."""
+    from openltc.customers.models import Contact
+    from openltc.opportunities import assessment
+    from openltc.opportunities.choices import FactorKind
+    from openltc.opportunities.models import EvaluationScore
+
+    qs = opportunity_list(user=user, filters={**(filters or {}), "stage": "open"}).select_related("customer")[
+        :PORTFOLIO_LIMIT
+    ]
+    rows = list(qs)
+    criteria = assessment.active_criteria()
+    factors = assessment.factors_of(FactorKind.SUCCESS)
+    scores: dict[Any, dict[Any, tuple[int, str]]] = {}
+    for s in EvaluationScore.objects.filter(opportunity__in=[o.pk for o in rows]).values(
+        "opportunity_id", "criterion_id", "score", "note"
+    ):
+        scores.setdefault(s["opportunity_id"], {})[s["criterion_id"]] = (s["score"], s["note"])
+    contacts: dict[Any, list[Any]] = {}
+    for c in Contact.objects.filter(customer__in={o.customer_id for o in rows}, merged_into__isnull=True):
+        contacts.setdefault(c.customer_id, []).append(c)
+    points = []
+    for o in rows:
+        attractive = assessment.attractiveness(criteria, scores.get(o.pk, {}))
+        inputs, _coverage = assessment.success_inputs(o, contacts.get(o.customer_id, []))
+        success = assessment.score(factors, inputs)
+        points.append(
+            {
+                "opportunity": o,
+                "attractiveness": attractive.score,
+                "scored": attractive.scored,
+                "success": success.score,
+            }
+        )
+    return points
+
+
+def charter_for(opportunity: Opportunity) -> Any:
+    from openltc.opportunities.models import ProjectCharter
+
+    return ProjectCharter.objects.filter(opportunity=opportunity).first()
+
+
+def appointments_for(opportunity: Opportunity) -> QuerySet[Any]:
+    from openltc.opportunities.models import TeamAppointment
+
+    return TeamAppointment.objects.filter(opportunity=opportunity).select_related("appointed_by")
+
+
+def appointment_get(*, user: Any, pk: Any) -> Any:
+    from openltc.opportunities.models import TeamAppointment
+
+    qs = TeamAppointment.objects.select_related(
+        "opportunity",
+        "opportunity__customer",
+        "opportunity__org_unit",
+        "opportunity__lead_department",
+        "appointed_by",
+    )
+    return get_for_user(qs, user=user, pk=pk, action=VIEW)
+
+
+def can_override_grade(user: Any, opportunity: Opportunity) -> bool:
+    from openltc.core.visibility import user_scope
+
+    return opportunity.is_open and user_scope(user).covers(opportunity.org_unit.path, CHANGE)

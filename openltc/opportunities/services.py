@@ -37,7 +37,25 @@ from openltc.opportunities.models import (
     StageSetting,
 )
 
-UPDATABLE_FIELDS = ["title", "contact", "amount", "currency", "expected_close_date", "competitors"]
+UPDATABLE_FIELDS = [
+    "title",
+    "contact",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "competitors",
+    "margin_pct",
+    "payment_risk",
+    "competition",
+    "complexity",
+    "solution_preference",
+    "price_position",
+    "competitor_status",
+]
+# Inputs of the grade: a change recomputes it. Inputs of the delegation matrix: a change re-routes
+# undecided gate cases.
+GRADING_FIELDS = {"amount", "currency", "margin_pct", "payment_risk", "competition", "complexity"}
+ROUTING_FIELDS = {"amount", "currency", "margin_pct", "payment_risk"}
 SNAPSHOT_FIELDS = [
     "number",
     "title",
@@ -239,12 +257,20 @@ def opportunity_update(
     record_event(
         actor=actor, action="opportunity.updated", subject=locked, before=changed_before, after=changed_after
     )
-    if {"amount", "currency"} & set(changed_after):
-        # A price change may move an undecided gate case to another decision level.
-        from openltc.decisions.services import cases_reroute_for_subject
-
-        cases_reroute_for_subject(actor=actor, subject=locked)
+    regraded = False
+    if GRADING_FIELDS & set(changed_after) and locked.grade_computed_at is not None:
+        regraded = _apply_grading(actor, locked)
+    if ROUTING_FIELDS & set(changed_after) or regraded:
+        # A price, margin, payment-term or grade change may move an undecided gate case to
+        # another decision level.
+        _reroute(actor, locked)
     return locked
+
+
+def _reroute(actor: Any, opportunity: Opportunity) -> None:
+    from openltc.decisions.services import cases_reroute_for_subject
+
+    cases_reroute_for_subject(actor=actor, subject=opportunity)
 
 
 @transaction.atomic
@@ -456,9 +482,12 @@ def opportunity_advance(
 
 
 def _facts_for(opportunity: Opportunity) -> workflow.Facts:
+    from openltc.opportunities.assessment import required_roles
+
     gates = gate_facts(opportunity)
     return workflow.Facts(
         team_roles=frozenset(opportunity.team_members.values_list("role", flat=True)),
+        required_roles=required_roles(opportunity.grade),
         has_product_lines=opportunity.product_lines.exists(),
         approved_gates=gates.approved,
         open_conditions=gates.open_conditions,
@@ -513,3 +542,279 @@ def team_member_remove(*, actor: Any, opportunity: Opportunity, member_id: Any) 
     before = {"user": str(member.user_id), "user_name": str(member.user), "role": member.role}
     member.delete()
     record_event(actor=actor, action="opportunity.team_member_removed", subject=locked, before=before)
+
+
+# --- grading (项目分级) ---------------------------------------------------------------------------
+
+GRADE_FIELDS = [
+    "grade",
+    "grade_computed",
+    "grade_score",
+    "grade_computed_at",
+    "grade_override_reason",
+    "grade_overridden_by",
+    "grade_overridden_at",
+]
+
+
+def _apply_grading(actor: Any, opportunity: Opportunity) -> bool:
+    """Computes the grade from the factors and stores it with its explanation; the effective grade
+    follows unless overridden. Records the event; returns whether the effective grade changed."""
+    from openltc.opportunities.assessment import compute_grading
+
+    grading = compute_grading(opportunity)
+    before = snapshot(opportunity, GRADE_FIELDS)
+    old_grade = opportunity.grade
+    opportunity.grade_computed = grading.grade
+    opportunity.grade_score = grading.result.score
+    opportunity.grade_explanation = grading.as_json()
+    opportunity.grade_computed_at = timezone.now()
+    if not opportunity.grade_is_overridden:
+        opportunity.grade = grading.grade or None
+    validate(opportunity)
+    _save(opportunity, [*GRADE_FIELDS, "grade_explanation"])
+    record_event(
+        actor=actor,
+        action="opportunity.graded",
+        subject=opportunity,
+        before=before,
+        after=snapshot(opportunity, GRADE_FIELDS),
+        message="; ".join(grading.lines),
+    )
+    return (old_grade or "") != (opportunity.grade or "")
+
+
+@transaction.atomic
+def opportunity_grade(
+    *, actor: Any, opportunity: Opportunity, expected_version: int | None = None
+) -> Opportunity:
+    """(Re)computes the grade from the configured factors and thresholds (ltc-domain §5.1)."""
+    locked = _lock_for_change(actor, opportunity, expected_version)
+    _require_open(locked)
+    if _apply_grading(actor, locked):
+        _reroute(actor, locked)
+    return locked
+
+
+@transaction.atomic
+def opportunity_grade_override(
+    *,
+    actor: Any,
+    opportunity: Opportunity,
+    grade: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> Opportunity:
+    """A manager sets the grade by hand with a reason (or clears the override with an empty grade,
+    back to the computed grade). Managers only: the grade decides the decision level."""
+    from openltc.opportunities.choices import Grade
+
+    locked = _lock_for_change(actor, opportunity, expected_version)
+    _require_open(locked)
+    if not user_scope(actor).covers(locked.org_unit.path, CHANGE):
+        raise Forbidden(_("Only a manager of the opportunity's org unit may override its grade."))
+    grade = (grade or "").strip().upper()
+    reason = (reason or "").strip()
+    if grade and grade not in Grade.values:
+        message = _("Choose grade A, B or C.")
+        raise DomainError(message, field_errors={"grade": [message]})
+    if grade and not reason:
+        message = _("Give the reason for overriding the grade.")
+        raise DomainError(message, field_errors={"reason": [message]})
+    before = snapshot(locked, GRADE_FIELDS)
+    old_grade = locked.grade
+    if grade:
+        locked.grade = grade
+        locked.grade_override_reason = reason[:500]
+        locked.grade_overridden_by = actor
+        locked.grade_overridden_at = timezone.now()
+    else:
+        locked.grade = locked.grade_computed or None
+        locked.grade_override_reason = ""
+        locked.grade_overridden_by = None
+        locked.grade_overridden_at = None
+    validate(locked)
+    _save(locked, GRADE_FIELDS)
+    record_event(
+        actor=actor,
+        action="opportunity.grade_overridden" if grade else "opportunity.grade_override_cleared",
+        subject=locked,
+        before=before,
+        after=snapshot(locked, GRADE_FIELDS),
+        message=reason,
+    )
+    if (old_grade or "") != (locked.grade or ""):
+        _reroute(actor, locked)
+    return locked
+
+
+# --- evaluation (机会点评估) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def evaluation_save(
+    *, actor: Any, opportunity: Opportunity, scores: dict[str, tuple[int | None, str]]
+) -> Opportunity:
+    """Scores the ten criteria: ``scores`` maps a criterion code to (score 1–5 or None to clear,
+    note). Unknown codes and scores outside 1–5 are refused; nothing is written then."""
+    from openltc.opportunities.models import EvaluationCriterion, EvaluationScore
+
+    locked = _lock_for_change(actor, opportunity)
+    _require_open(locked)
+    criteria = {c.code: c for c in EvaluationCriterion.objects.filter(is_active=True)}
+    errors: dict[str, list[str]] = {}
+    for code, (value, note) in scores.items():
+        if code not in criteria:
+            errors[code] = [_("Unknown evaluation criterion.")]
+        elif value is not None and not (isinstance(value, int) and 1 <= value <= 5):
+            errors[code] = [_("The score must be between 1 and 5.")]
+        elif len(note or "") > 500:
+            errors[code] = [_("Keep the note under 500 characters.")]
+    if errors:
+        raise DomainError(_("Check the scores."), field_errors=errors)
+    existing = {
+        s.criterion.code: s
+        for s in EvaluationScore.objects.filter(opportunity=locked).select_related("criterion")
+    }
+    before = {code: [s.score, s.note] for code, s in existing.items()}
+    for code, (value, note) in scores.items():
+        row = existing.get(code)
+        note = (note or "").strip()
+        if value is None:
+            if row is not None:
+                row.delete()
+            continue
+        if row is None:
+            row = EvaluationScore(
+                opportunity=locked, criterion=criteria[code], score=value, note=note, scored_by=actor
+            )
+        elif row.score == value and row.note == note:
+            continue
+        else:
+            row.score, row.note, row.scored_by = value, note, actor
+        validate(row)
+        row.save()
+    after = {
+        s.criterion.code: [s.score, s.note]
+        for s in EvaluationScore.objects.filter(opportunity=locked).select_related("criterion")
+    }
+    changed_before, changed_after = diff(before, after)
+    if changed_before or changed_after:
+        record_event(
+            actor=actor,
+            action="opportunity.evaluated",
+            subject=locked,
+            before=changed_before,
+            after=changed_after,
+        )
+    return locked
+
+
+# --- initiation (立项): charter and team appointment ------------------------------------------------
+
+CHARTER_FIELDS = ["background", "goals", "scope", "milestones", "resources", "risks"]
+
+
+@transaction.atomic
+def charter_save(
+    *,
+    actor: Any,
+    opportunity: Opportunity,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Any:
+    """The initiation application (project type, lead department) and the project charter."""
+    from openltc.opportunities.choices import ProjectType
+    from openltc.opportunities.models import ProjectCharter
+
+    locked = _lock_for_change(actor, opportunity)
+    _require_open(locked)
+    if "project_type" in data and data["project_type"] and data["project_type"] not in ProjectType.values:
+        message = _("Choose a valid project type.")
+        raise DomainError(message, field_errors={"project_type": [message]})
+    department = data.get("lead_department", locked.lead_department)
+    if department is not None and not getattr(department, "is_active", False):
+        message = _("Choose an active department.")
+        raise DomainError(message, field_errors={"lead_department": [message]})
+    charter = ProjectCharter.objects.select_for_update().filter(opportunity=locked).first()
+    created = charter is None
+    if charter is None:
+        charter = ProjectCharter(opportunity=locked)
+    else:
+        check_version(charter, expected_version)
+    before = {
+        **snapshot(charter, CHARTER_FIELDS),
+        **snapshot(locked, ["project_type", "lead_department"]),
+    }
+    for name in CHARTER_FIELDS:
+        if name in data:
+            setattr(charter, name, str(data[name] or "").strip())
+    if "project_type" in data:
+        locked.project_type = data["project_type"] or ""
+    if "lead_department" in data:
+        locked.lead_department = department
+    validate(charter, exclude=["opportunity"])
+    validate(locked)
+    after = {**snapshot(charter, CHARTER_FIELDS), **snapshot(locked, ["project_type", "lead_department"])}
+    changed_before, changed_after = diff(before, after)
+    if not changed_after and not created:
+        return charter
+    if not created:
+        charter.lock_version += 1
+    charter.save()
+    if {"project_type", "lead_department"} & set(changed_after):
+        _save(locked, ["project_type", "lead_department"])
+    record_event(
+        actor=actor,
+        action="opportunity.charter_saved",
+        subject=locked,
+        before=changed_before,
+        after=changed_after,
+    )
+    return charter
+
+
+@transaction.atomic
+def team_appoint(*, actor: Any, opportunity: Opportunity, note: str = "") -> Any:
+    """Appoints the sales project team (项目组任命): the team as it stands, numbered, once the
+    iron triangle and the roles the grade requires are on it."""
+    from openltc.opportunities.assessment import required_roles
+    from openltc.opportunities.models import TeamAppointment
+
+    locked = _lock_for_change(actor, opportunity)
+    _require_open(locked)
+    members = list(locked.team_members.select_related("user").order_by("joined_at"))
+    facts = workflow.Facts(
+        team_roles=frozenset(m.role for m in members), required_roles=required_roles(locked.grade)
+    )
+    for guard in (workflow.grade_unmet, workflow.iron_triangle_unmet, workflow.grade_roles_unmet):
+        reason = guard(locked, facts)
+        if reason:
+            raise DomainError(reason)
+    year = timezone.localdate().year
+    appointment = TeamAppointment(
+        opportunity=locked,
+        number=f"APT-{year}-{next_value(f'APT-{year}'):05d}",
+        appointed_by=actor,
+        appointed_at=timezone.now(),
+        grade=locked.grade or "",
+        members=[
+            {
+                "user_id": m.user_id,
+                "name": m.user.get_full_name() or m.user.username,
+                "role": m.role,
+                "role_label": str(TeamRole(m.role).label),
+            }
+            for m in members
+        ],
+        note=(note or "").strip(),
+    )
+    validate(appointment)
+    appointment.save()
+    record_event(
+        actor=actor,
+        action="opportunity.team_appointed",
+        subject=locked,
+        after={"number": appointment.number, "grade": appointment.grade, "members": appointment.members},
+    )
+    return appointment

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -23,9 +23,13 @@ from openltc.core.visibility import CHANGE
 from openltc.opportunities import selectors, services, workflow
 from openltc.opportunities.forms import (
     AbandonForm,
+    AppointForm,
+    CharterForm,
     CloseLostForm,
+    EvaluationForm,
     FilterForm,
     ForecastForm,
+    GradeOverrideForm,
     OpportunityForm,
     ProbabilityForm,
     TeamMemberForm,
@@ -164,10 +168,25 @@ def opportunity_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     can_change = selectors.can_change(request.user, opportunity)
     actions = workflow.available_actions(opportunity, request.user, can_change=can_change, facts=facts)
     settings_by_stage = selectors.stage_settings()
+    from openltc.customers.charts import org_map_data
+    from openltc.customers.models import ContactRelationship
+
+    contacts = list(opportunity.customer.contacts.filter(merged_into__isnull=True).order_by("name"))
+    edges = list(
+        ContactRelationship.objects.filter(source__customer=opportunity.customer).select_related(
+            "source", "target"
+        )
+    )
     return render(
         request,
         "opportunities/detail.html",
         {
+            "assessment": selectors.assessment_for(opportunity),
+            "map_data": org_map_data(contacts, edges) if contacts else None,
+            "charter": selectors.charter_for(opportunity),
+            "appointments": list(selectors.appointments_for(opportunity)[:5]),
+            "can_change": can_change,
+            "can_override": can_change and selectors.can_override_grade(request.user, opportunity),
             "opportunity": opportunity,
             "path": workflow.stage_path(opportunity),
             "criteria": workflow.exit_criteria(opportunity, facts),
@@ -211,8 +230,10 @@ def _gate_rows(opportunity: Opportunity, gates: Any, can_change: bool) -> list[d
 def opportunity_advance(request: HttpRequest, pk: Any) -> HttpResponse:
     """Moves to the next stage; the workflow refuses without the approved gate decision."""
     opportunity = _get(request, pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    back_to_board = request.POST.get("next") == "board"
     try:
-        services.opportunity_advance(
+        moved = services.opportunity_advance(
             actor=request.user,
             opportunity=opportunity,
             to_stage=request.POST.get("to_stage", ""),
@@ -221,9 +242,30 @@ def opportunity_advance(request: HttpRequest, pk: Any) -> HttpResponse:
     except NotFound:
         raise Http404(_("Not found.")) from None
     except DomainError as exc:
+        if wants_json:
+            return JsonResponse(
+                {"ok": False, "message": exc.message, "code": str(exc.code), "extra": exc.extra},
+                status=exc.code.http_status,
+            )
+        if back_to_board:
+            messages.error(request, f"{opportunity.number}: {exc.message}")
+            return redirect("opportunities:board")
         messages.error(request, exc.message)
         return redirect("opportunities:detail", pk=opportunity.pk)
-    messages.success(request, _("The opportunity moved to the next stage."))
+    message = _("The opportunity moved to the next stage.")
+    if wants_json:
+        return JsonResponse(
+            {
+                "ok": True,
+                "message": message,
+                "stage": moved.stage,
+                "probability": moved.probability,
+                "lock_version": moved.lock_version,
+            }
+        )
+    messages.success(request, message)
+    if back_to_board:
+        return redirect("opportunities:board")
     return redirect("opportunities:detail", pk=opportunity.pk)
 
 
@@ -400,3 +442,199 @@ def team_remove(request: HttpRequest, pk: Any, member_id: Any) -> HttpResponse:
     else:
         messages.success(request, _("The team member was removed."))
     return redirect("opportunities:detail", pk=opportunity.pk)
+
+
+# --- grading, evaluation, portfolio --------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def opportunity_grade(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Computes the grade from the configured factors and thresholds."""
+    opportunity = _get(request, pk, CHANGE)
+    try:
+        graded = services.opportunity_grade(actor=request.user, opportunity=opportunity)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Graded: %(grade)s.") % {"grade": graded.get_grade_display() or _("no grade yet")}
+        )
+    return redirect(reverse("opportunities:detail", args=[opportunity.pk]) + "#grading-h")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_grade_override(request: HttpRequest, pk: Any) -> HttpResponse:
+    def call(o: Opportunity, data: dict[str, Any], version: int | None) -> None:
+        services.opportunity_grade_override(
+            actor=request.user, opportunity=o, expected_version=version, **data
+        )
+
+    return _action_view(
+        request,
+        pk,
+        form_class=GradeOverrideForm,
+        title=_("Override the grade"),
+        call=call,
+        initial=lambda o: {
+            "grade": o.grade if o.grade_is_overridden else "",
+            "reason": o.grade_override_reason,
+        },
+        done=_("The grade was set."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_evaluation(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The ten criteria (scores and notes), the success estimate and the payment ability."""
+    from openltc.opportunities.assessment import active_criteria
+
+    opportunity = _get(request, pk)
+    can_change = selectors.can_change(request.user, opportunity) and opportunity.is_open
+    criteria = active_criteria()
+    current = {
+        s.criterion.code: (s.score, s.note) for s in opportunity.evaluation_scores.select_related("criterion")
+    }
+    form = EvaluationForm(
+        request.POST if request.method == "POST" else None, criteria=criteria, initial_scores=current
+    )
+    if request.method == "POST":
+        if not can_change:
+            raise Http404(_("Not found."))
+        if form.is_valid():
+            try:
+                services.evaluation_save(actor=request.user, opportunity=opportunity, scores=form.scores())
+            except DomainError as exc:
+                for code, errors in exc.field_errors.items():
+                    for error in errors:
+                        form.add_error(f"score_{code}" if f"score_{code}" in form.fields else None, error)
+                if not exc.field_errors:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The evaluation was saved."))
+                return redirect("opportunities:evaluation", pk=opportunity.pk)
+    return render(
+        request,
+        "opportunities/evaluation.html",
+        {
+            "opportunity": opportunity,
+            "form": form,
+            "can_change": can_change,
+            "assessment": selectors.assessment_for(opportunity),
+        },
+    )
+
+
+@login_required
+@require_GET
+def opportunity_portfolio(request: HttpRequest) -> HttpResponse:
+    """Attractiveness against success probability for the open opportunities (portfolio chart)."""
+    filters = {k: v for k, v in _filters(request).items() if k != "stage"}
+    points = selectors.portfolio(user=request.user, filters=filters)
+    chart = {
+        "points": [
+            {
+                "name": f"{p['opportunity'].number} {p['opportunity'].title}",
+                "value": [float(p["success"]), float(p["attractiveness"])],
+                "url": reverse("opportunities:detail", args=[p["opportunity"].pk]),
+                "grade": p["opportunity"].grade or "",
+            }
+            for p in points
+            if p["success"] is not None and p["attractiveness"] is not None
+        ],
+        "labels": {
+            "x": _("Estimated success probability (%)"),
+            "y": _("Attractiveness (0–100)"),
+            "grade": _("Grade"),
+        },
+    }
+    form = FilterForm(request.GET or None, user=request.user)
+    del form.fields["stage"]
+    return render(
+        request,
+        "opportunities/portfolio.html",
+        {"points": points, "chart": chart, "form": form, "limit": selectors.PORTFOLIO_LIMIT},
+    )
+
+
+# --- initiation (立项) ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_charter(request: HttpRequest, pk: Any) -> HttpResponse:
+    opportunity = _get(request, pk, CHANGE)
+    charter = selectors.charter_for(opportunity)
+    initial: dict[str, Any] = {
+        "project_type": opportunity.project_type,
+        "lead_department": opportunity.lead_department_id,
+    }
+    if charter is not None:
+        initial.update({name: getattr(charter, name) for name in services.CHARTER_FIELDS})
+        initial["lock_version"] = charter.lock_version
+    form = CharterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("lock_version", None)
+        try:
+            services.charter_save(
+                actor=request.user, opportunity=opportunity, data=data, expected_version=version
+            )
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The initiation application and charter were saved."))
+            return redirect(reverse("opportunities:detail", args=[opportunity.pk]) + "#initiation-h")
+    return render(
+        request,
+        "opportunities/action.html",
+        {
+            "opportunity": opportunity,
+            "form": form,
+            "title": _("Initiation application and project charter"),
+            "danger": False,
+            "url": request.path,
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_appoint(request: HttpRequest, pk: Any) -> HttpResponse:
+    opportunity = _get(request, pk, CHANGE)
+    form = AppointForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        appointment = services.team_appoint(actor=request.user, opportunity=opportunity, note=note)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("opportunities:detail", args=[opportunity.pk]) + "#initiation-h")
+    messages.success(request, _("Team appointment %(number)s issued.") % {"number": appointment.number})
+    return redirect("opportunities:appointment", pk=appointment.pk)
+
+
+def _appointment(request: HttpRequest, pk: Any) -> Any:
+    try:
+        return selectors.appointment_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404(_("Not found.")) from None
+
+
+@login_required
+@require_GET
+def appointment_detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The printable appointment letter (print CSS hides the page chrome)."""
+    return render(request, "opportunities/appointment.html", {"appointment": _appointment(request, pk)})
+
+
+@login_required
+@require_GET
+def appointment_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
+    from openltc.opportunities.letters import appointment_pdf as render_pdf
+
+    appointment = _appointment(request, pk)
+    response = HttpResponse(render_pdf(appointment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{appointment.number}.pdf"'
+    return response

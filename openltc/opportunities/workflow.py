@@ -43,6 +43,7 @@ class Facts:
     """What a guard may look at besides the opportunity: loaded team roles and the inputs of the move."""
 
     team_roles: frozenset[str] = frozenset()
+    required_roles: frozenset[str] = frozenset()  # what the grade requires besides the iron triangle
     has_product_lines: bool = False
     approved_gates: frozenset[str] = frozenset()
     open_conditions: tuple[tuple[str, str], ...] = ()  # (gate whose approval set it, text)
@@ -107,6 +108,23 @@ def iron_triangle_unmet(opportunity: Opportunity, facts: Facts) -> str | None:
     if missing:
         return _("The iron triangle must be on the team first; missing: %(roles)s.") % {
             "roles": ", ".join(str(TeamRole(r).label) for r in missing)
+        }
+    return None
+
+
+def grade_unmet(opportunity: Opportunity, facts: Facts) -> str | None:
+    if not opportunity.grade:
+        return _("Grade the opportunity (A/B/C) before ATI.")
+    return None
+
+
+def grade_roles_unmet(opportunity: Opportunity, facts: Facts) -> str | None:
+    """The extended team the grade requires (configured per grade) must be on the team."""
+    missing = sorted(role for role in facts.required_roles if role not in facts.team_roles)
+    if missing:
+        return _("Grade %(grade)s needs these roles on the team first: %(roles)s.") % {
+            "grade": opportunity.grade,
+            "roles": ", ".join(str(TeamRole(r).label) if r in TeamRole.values else r for r in missing),
         }
     return None
 
@@ -176,7 +194,7 @@ def _build_table() -> dict[str, tuple[Edge, ...]]:
             earlier_conditions_reason(gate),
         )
         if target == Stage.INITIATED:
-            forward_guards = (*forward_guards, iron_triangle_unmet)
+            forward_guards = (*forward_guards, iron_triangle_unmet, grade_unmet, grade_roles_unmet)
         table[source] = (
             Edge(source, target, gate=gate, guards=forward_guards),
             Edge(
@@ -255,6 +273,13 @@ def exit_criteria(opportunity: Opportunity, facts: Facts) -> list[Criterion]:
             ),
             Criterion(gettext_lazy("Project grade assigned (A/B/C)"), bool(opportunity.grade)),
         ]
+        if facts.required_roles:
+            items.append(
+                Criterion(
+                    gettext_lazy("Team roles the grade requires on the team"),
+                    grade_roles_unmet(opportunity, facts) is None,
+                )
+            )
     gate = GATE_FOR_STAGE[target]
     items.append(
         Criterion(

@@ -204,6 +204,10 @@ def run_journey(
     # The AR staffs the iron triangle; before that, ATI cannot even be passed.
     w.add_to_team(o, "teammate", "sr")
     w.add_to_team(o, "fr", "fr")
+    if grade == "A":  # the A grade requires its extended team before ATI (grade settings)
+        w.add_to_team(o, "executive", "project_executive")
+        w.add_to_team(o, "rep", "project_leader")
+        w.add_to_team(o, "finance", "project_finance")
     w.shot("iron-triangle")
     assert w.refused_advance_reason(o), "advancing without ATI must show the reason"
 

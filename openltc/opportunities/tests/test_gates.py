@@ -119,6 +119,11 @@ def test_a_grade_needs_the_company_level(rep, teammate, fr, manager, executive, 
     with pytest.raises(TransitionRefused, match="This step needs an approved ATI decision."):
         advance(rep, o, Stage.INITIATED)
     decisions.decision_record(actor=executive, case=case, outcome="approved", rationale="r")
+    # The A grade requires its extended team (grade settings) besides the iron triangle.
+    with pytest.raises(TransitionRefused, match=r"Grade A needs these roles on the team first: .*项目高管"):
+        advance(rep, o, Stage.INITIATED)
+    for role in (TeamRole.PROJECT_EXECUTIVE, TeamRole.PROJECT_LEADER, TeamRole.PROJECT_FINANCE):
+        services.team_member_add(actor=rep, opportunity=o, user=region_vp, role=role)
     assert advance(rep, o, Stage.INITIATED).stage == Stage.INITIATED
 
 

@@ -31,7 +31,7 @@ router = Router(tags=["Customer guidance"])
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class TaskOut(Schema):
+class GuidanceTaskOut(Schema):
     id: UUID
     code: str
     position: int
@@ -41,7 +41,7 @@ class TaskOut(Schema):
     description_zh: str
 
 
-class TemplateOut(Schema):
+class GuidanceTemplateOut(Schema):
     id: UUID
     name: str
     name_zh: str
@@ -59,15 +59,15 @@ class TemplateOut(Schema):
         return reverse("guidance:template_download", args=[obj.pk])
 
 
-class PlaybookOut(Schema):
+class GuidancePlaybookOut(Schema):
     id: UUID
     stage: str
     title: str
     title_zh: str
     guidance: str
     guidance_zh: str
-    tasks: list[TaskOut]
-    templates: list[TemplateOut]
+    tasks: list[GuidanceTaskOut]
+    templates: list[GuidanceTemplateOut]
 
     @staticmethod
     def resolve_tasks(obj: Playbook) -> list[Any]:
@@ -78,7 +78,7 @@ class PlaybookOut(Schema):
         return list(obj.templates.all())
 
 
-class ChecklistRowOut(Schema):
+class GuidanceChecklistRowOut(Schema):
     task_id: UUID
     code: str
     title: str
@@ -89,19 +89,19 @@ class ChecklistRowOut(Schema):
     note: str
 
 
-class ChecklistOut(Schema):
+class GuidanceChecklistOut(Schema):
     stage: str
     done: int
     total: int
-    rows: list[ChecklistRowOut]
+    rows: list[GuidanceChecklistRowOut]
 
 
-class TickIn(Schema):
+class GuidanceTickIn(Schema):
     done: bool
     note: str | None = Field(None, max_length=4000)
 
 
-class RatingIn(Schema):
+class GuidanceRatingIn(Schema):
     dimension: str
     customer_weight: Decimal = Field(..., ge=0, le=100, max_digits=5, decimal_places=1)
     our_score: int | None = Field(None, ge=0, le=10)
@@ -110,13 +110,13 @@ class RatingIn(Schema):
     need: str = Field("", max_length=500)
 
 
-class AppealsIn(Schema):
+class GuidanceAppealsIn(Schema):
     competitors: list[str] = Field([], max_length=10)
     summary: str = Field("", max_length=4000)
-    ratings: list[RatingIn]
+    ratings: list[GuidanceRatingIn]
 
 
-class RatingOut(Schema):
+class GuidanceRatingOut(Schema):
     dimension: str
     label: str
     customer_weight: Decimal
@@ -130,7 +130,7 @@ class RatingOut(Schema):
         return str(obj.get_dimension_display())
 
 
-class AppealsOut(Schema):
+class GuidanceAppealsOut(Schema):
     id: UUID
     number: int
     is_current: bool
@@ -139,7 +139,7 @@ class AppealsOut(Schema):
     created_by_id: int
     created_at: datetime.datetime
     weighted_scores: dict[str, Decimal]
-    ratings: list[RatingOut]
+    ratings: list[GuidanceRatingOut]
 
     @staticmethod
     def resolve_ratings(obj: AppealsAnalysis) -> list[Any]:
@@ -152,7 +152,7 @@ class AppealsOut(Schema):
         return scores
 
 
-class ValueMessageIn(Schema):
+class GuidanceValueMessageIn(Schema):
     dimension: str = Field("", max_length=20)
     need: str = Field("", max_length=500)
     feature: str = Field(..., max_length=2000)
@@ -162,7 +162,7 @@ class ValueMessageIn(Schema):
     evidence: str = Field("", max_length=2000)
 
 
-class ValueMessageUpdateIn(Schema):
+class GuidanceValueMessageUpdateIn(Schema):
     lock_version: int | None = None
     dimension: str | None = Field(None, max_length=20)
     need: str | None = Field(None, max_length=500)
@@ -173,7 +173,7 @@ class ValueMessageUpdateIn(Schema):
     evidence: str | None = Field(None, max_length=2000)
 
 
-class ValueMessageOut(Schema):
+class GuidanceValueMessageOut(Schema):
     id: UUID
     opportunity_id: UUID
     position: int
@@ -188,13 +188,13 @@ class ValueMessageOut(Schema):
     created_by_id: int
 
 
-class ActionIn(Schema):
+class GuidanceActionIn(Schema):
     title: str = Field(..., max_length=300)
     owner_id: int
     due_date: datetime.date
 
 
-class ActionOut(Schema):
+class GuidanceActionOut(Schema):
     id: UUID
     opportunity_id: UUID
     activity_id: UUID | None
@@ -213,16 +213,16 @@ class ActionOut(Schema):
         return [a.code for a in workflow.available_actions(obj)]
 
 
-class ActivityIn(Schema):
+class GuidanceActivityIn(Schema):
     kind: str
     subject: str = Field(..., max_length=200)
     held_at: datetime.datetime | None = None
     participants: str = Field("", max_length=2000)
     minutes: str = Field("", max_length=20000)
-    actions: list[ActionIn] = []
+    actions: list[GuidanceActionIn] = []
 
 
-class ActivityUpdateIn(Schema):
+class GuidanceActivityUpdateIn(Schema):
     lock_version: int | None = None
     kind: str | None = None
     subject: str | None = Field(None, max_length=200)
@@ -231,7 +231,7 @@ class ActivityUpdateIn(Schema):
     minutes: str | None = Field(None, max_length=20000)
 
 
-class ActivityOut(Schema):
+class GuidanceActivityOut(Schema):
     id: UUID
     opportunity_id: UUID
     kind: str
@@ -241,19 +241,19 @@ class ActivityOut(Schema):
     minutes: str
     created_by_id: int
     lock_version: int
-    actions: list[ActionOut]
+    actions: list[GuidanceActionOut]
 
     @staticmethod
     def resolve_actions(obj: Activity) -> list[Any]:
         return list(obj.actions.all())
 
 
-class TransitionIn(Schema):
+class GuidanceTransitionIn(Schema):
     outcome: str = Field("", max_length=4000)
     lock_version: int | None = None
 
 
-class ActionFilters(Schema):
+class GuidanceActionFilters(Schema):
     q: str | None = Field(None, description="Action title or opportunity number/title contains")
     status: str | None = Field(None, description="open, done or cancelled")
     owner: str | None = Field(None, description="'me' or a user id")
@@ -301,7 +301,9 @@ def _checklist_out(opportunity: Opportunity) -> dict[str, Any]:
     }
 
 
-def _transition(request: HttpRequest, action_id: UUID, code: str, payload: TransitionIn) -> ActionItem:
+def _transition(
+    request: HttpRequest, action_id: UUID, code: str, payload: GuidanceTransitionIn
+) -> ActionItem:
     item = selectors.action_get(user=request.user, pk=action_id)
     return services.action_item_transition(
         actor=request.user,
@@ -315,14 +317,16 @@ def _transition(request: HttpRequest, action_id: UUID, code: str, payload: Trans
 # --- playbooks ----------------------------------------------------------------------------------
 
 
-@router.get("/playbooks", response={200: list[PlaybookOut], **ERROR_RESPONSES}, summary="Stage playbooks")
+@router.get(
+    "/playbooks", response={200: list[GuidancePlaybookOut], **ERROR_RESPONSES}, summary="Stage playbooks"
+)
 def playbook_list(request: HttpRequest) -> Any:
     return list(selectors.playbook_list())
 
 
 @router.post(
     "/playbooks/{playbook_id}/templates",
-    response={201: TemplateOut, **ERROR_RESPONSES},
+    response={201: GuidanceTemplateOut, **ERROR_RESPONSES},
     summary="Add a document template (administrators; multipart: a file or a text template)",
 )
 def template_create(
@@ -355,7 +359,7 @@ def template_create(
 
 @router.get(
     "/opportunities/{opportunity_id}/checklist",
-    response={200: ChecklistOut, **ERROR_RESPONSES},
+    response={200: GuidanceChecklistOut, **ERROR_RESPONSES},
     summary="The key tasks of the opportunity's current stage and their state",
 )
 def checklist_get(request: HttpRequest, opportunity_id: UUID) -> Any:
@@ -364,10 +368,10 @@ def checklist_get(request: HttpRequest, opportunity_id: UUID) -> Any:
 
 @router.post(
     "/opportunities/{opportunity_id}/checklist/{task_id}",
-    response={200: ChecklistOut, **ERROR_RESPONSES},
+    response={200: GuidanceChecklistOut, **ERROR_RESPONSES},
     summary="Tick or untick a key task (who and when are recorded); set its note",
 )
-def checklist_tick(request: HttpRequest, opportunity_id: UUID, task_id: UUID, payload: TickIn) -> Any:
+def checklist_tick(request: HttpRequest, opportunity_id: UUID, task_id: UUID, payload: GuidanceTickIn) -> Any:
     opportunity = _opportunity(request, opportunity_id)
     task = selectors.task_get(pk=task_id)
     services.checklist_item_set(
@@ -381,7 +385,7 @@ def checklist_tick(request: HttpRequest, opportunity_id: UUID, task_id: UUID, pa
 
 @router.get(
     "/opportunities/{opportunity_id}/appeals",
-    response={200: list[AppealsOut], **ERROR_RESPONSES},
+    response={200: list[GuidanceAppealsOut], **ERROR_RESPONSES},
     summary="The opportunity's $APPEALS analyses, newest (current) first",
 )
 def appeals_list(request: HttpRequest, opportunity_id: UUID) -> Any:
@@ -390,10 +394,10 @@ def appeals_list(request: HttpRequest, opportunity_id: UUID) -> Any:
 
 @router.post(
     "/opportunities/{opportunity_id}/appeals",
-    response={201: AppealsOut, **ERROR_RESPONSES},
+    response={201: GuidanceAppealsOut, **ERROR_RESPONSES},
     summary="Save a new $APPEALS analysis (all eight dimensions; weights add up to 100)",
 )
-def appeals_save(request: HttpRequest, opportunity_id: UUID, payload: AppealsIn) -> Any:
+def appeals_save(request: HttpRequest, opportunity_id: UUID, payload: GuidanceAppealsIn) -> Any:
     opportunity = _opportunity(request, opportunity_id)
     analysis = services.appeals_save(
         actor=request.user,
@@ -410,7 +414,7 @@ def appeals_save(request: HttpRequest, opportunity_id: UUID, payload: AppealsIn)
 
 @router.get(
     "/opportunities/{opportunity_id}/value-messages",
-    response={200: list[ValueMessageOut], **ERROR_RESPONSES},
+    response={200: list[GuidanceValueMessageOut], **ERROR_RESPONSES},
     summary="The FABE / FFAB worksheet",
 )
 def value_message_list(request: HttpRequest, opportunity_id: UUID) -> Any:
@@ -419,10 +423,10 @@ def value_message_list(request: HttpRequest, opportunity_id: UUID) -> Any:
 
 @router.post(
     "/opportunities/{opportunity_id}/value-messages",
-    response={201: ValueMessageOut, **ERROR_RESPONSES},
+    response={201: GuidanceValueMessageOut, **ERROR_RESPONSES},
     summary="Add a worksheet row (an empty need takes the $APPEALS key need of the dimension)",
 )
-def value_message_create(request: HttpRequest, opportunity_id: UUID, payload: ValueMessageIn) -> Any:
+def value_message_create(request: HttpRequest, opportunity_id: UUID, payload: GuidanceValueMessageIn) -> Any:
     message = services.value_message_create(
         actor=request.user, opportunity=_opportunity(request, opportunity_id), data=payload.dict()
     )
@@ -431,10 +435,12 @@ def value_message_create(request: HttpRequest, opportunity_id: UUID, payload: Va
 
 @router.patch(
     "/value-messages/{message_id}",
-    response={200: ValueMessageOut, **ERROR_RESPONSES},
+    response={200: GuidanceValueMessageOut, **ERROR_RESPONSES},
     summary="Change a worksheet row (optimistic lock: send lock_version)",
 )
-def value_message_update(request: HttpRequest, message_id: UUID, payload: ValueMessageUpdateIn) -> Any:
+def value_message_update(
+    request: HttpRequest, message_id: UUID, payload: GuidanceValueMessageUpdateIn
+) -> Any:
     message = selectors.value_message_get(user=request.user, pk=message_id)
     raw = payload.dict(exclude_unset=True)
     version = raw.pop("lock_version", None)
@@ -458,7 +464,7 @@ def value_message_delete(request: HttpRequest, message_id: UUID) -> Any:
 
 @router.get(
     "/opportunities/{opportunity_id}/activities",
-    response={200: list[ActivityOut], **ERROR_RESPONSES},
+    response={200: list[GuidanceActivityOut], **ERROR_RESPONSES},
     summary="Activities and project meetings with their actions",
 )
 def activity_list(request: HttpRequest, opportunity_id: UUID) -> Any:
@@ -467,10 +473,10 @@ def activity_list(request: HttpRequest, opportunity_id: UUID) -> Any:
 
 @router.post(
     "/opportunities/{opportunity_id}/activities",
-    response={201: ActivityOut, **ERROR_RESPONSES},
+    response={201: GuidanceActivityOut, **ERROR_RESPONSES},
     summary="Record an activity or meeting with minutes and the actions agreed",
 )
-def activity_create(request: HttpRequest, opportunity_id: UUID, payload: ActivityIn) -> Any:
+def activity_create(request: HttpRequest, opportunity_id: UUID, payload: GuidanceActivityIn) -> Any:
     opportunity = _opportunity(request, opportunity_id)
     actions = [
         {"title": a.title, "owner": _person(a.owner_id, "actions"), "due_date": a.due_date}
@@ -491,10 +497,10 @@ def activity_create(request: HttpRequest, opportunity_id: UUID, payload: Activit
 
 @router.patch(
     "/activities/{activity_id}",
-    response={200: ActivityOut, **ERROR_RESPONSES},
+    response={200: GuidanceActivityOut, **ERROR_RESPONSES},
     summary="Correct an activity (optimistic lock: send lock_version)",
 )
-def activity_update(request: HttpRequest, activity_id: UUID, payload: ActivityUpdateIn) -> Any:
+def activity_update(request: HttpRequest, activity_id: UUID, payload: GuidanceActivityUpdateIn) -> Any:
     activity = selectors.activity_get(user=request.user, pk=activity_id)
     raw = payload.dict(exclude_unset=True)
     version = raw.pop("lock_version", None)
@@ -503,9 +509,11 @@ def activity_update(request: HttpRequest, activity_id: UUID, payload: ActivityUp
     return selectors.activities(activity.opportunity).get(pk=activity.pk)
 
 
-@router.get("/actions", response={200: list[ActionOut], **ERROR_RESPONSES}, summary="Action items I can see")
+@router.get(
+    "/actions", response={200: list[GuidanceActionOut], **ERROR_RESPONSES}, summary="Action items I can see"
+)
 @paginate(PageNumber)
-def action_list(request: HttpRequest, filters: Query[ActionFilters]) -> Any:
+def action_list(request: HttpRequest, filters: Query[GuidanceActionFilters]) -> Any:
     raw = filters.dict(exclude_none=True)
     if raw.get("overdue") is not None:
         raw["overdue"] = "1" if raw["overdue"] else ""
@@ -514,10 +522,10 @@ def action_list(request: HttpRequest, filters: Query[ActionFilters]) -> Any:
 
 @router.post(
     "/opportunities/{opportunity_id}/actions",
-    response={201: ActionOut, **ERROR_RESPONSES},
+    response={201: GuidanceActionOut, **ERROR_RESPONSES},
     summary="Add an action item to the opportunity",
 )
-def action_create(request: HttpRequest, opportunity_id: UUID, payload: ActionIn) -> Any:
+def action_create(request: HttpRequest, opportunity_id: UUID, payload: GuidanceActionIn) -> Any:
     item = services.action_item_create(
         actor=request.user,
         opportunity=_opportunity(request, opportunity_id),
@@ -530,24 +538,26 @@ def action_create(request: HttpRequest, opportunity_id: UUID, payload: ActionIn)
 
 @router.post(
     "/actions/{action_id}/complete",
-    response={200: ActionOut, **ERROR_RESPONSES},
+    response={200: GuidanceActionOut, **ERROR_RESPONSES},
     summary="Mark an action done",
 )
-def action_complete(request: HttpRequest, action_id: UUID, payload: TransitionIn) -> Any:
+def action_complete(request: HttpRequest, action_id: UUID, payload: GuidanceTransitionIn) -> Any:
     return _transition(request, action_id, "complete", payload)
 
 
 @router.post(
     "/actions/{action_id}/cancel",
-    response={200: ActionOut, **ERROR_RESPONSES},
+    response={200: GuidanceActionOut, **ERROR_RESPONSES},
     summary="Cancel an action (the outcome says why)",
 )
-def action_cancel(request: HttpRequest, action_id: UUID, payload: TransitionIn) -> Any:
+def action_cancel(request: HttpRequest, action_id: UUID, payload: GuidanceTransitionIn) -> Any:
     return _transition(request, action_id, "cancel", payload)
 
 
 @router.post(
-    "/actions/{action_id}/reopen", response={200: ActionOut, **ERROR_RESPONSES}, summary="Reopen an action"
+    "/actions/{action_id}/reopen",
+    response={200: GuidanceActionOut, **ERROR_RESPONSES},
+    summary="Reopen an action",
 )
-def action_reopen(request: HttpRequest, action_id: UUID, payload: TransitionIn) -> Any:
+def action_reopen(request: HttpRequest, action_id: UUID, payload: GuidanceTransitionIn) -> Any:
     return _transition(request, action_id, "reopen", payload)

@@ -233,6 +233,8 @@ def _competitor_names(value: Iterable[Any]) -> list[str]:
     names: list[str] = []
     for raw in value:
         name = str(raw or "").strip()[:200]
+        if "\x00" in name:
+            raise _invalid("competitors", _("Null characters are not allowed."))
         if name and name not in names:
             names.append(name)
     if len(names) > MAX_COMPETITORS:
@@ -272,6 +274,8 @@ def appeals_save(
         scores: dict[str, int] = {}
         for name, value in dict(raw.get("competitor_scores") or {}).items():
             clean = str(name).strip()[:200]
+            if "\x00" in clean:
+                raise _invalid("competitor_scores", _("Null characters are not allowed."))
             if clean not in names:
                 raise _invalid(
                     "competitor_scores",

@@ -112,7 +112,8 @@ def checklist_tick(request: HttpRequest, pk: Any, task_id: Any) -> HttpResponse:
             row = selectors.ChecklistRow(task, opportunity.guidance_checklist.filter(task=task).first())
         context = _base_context(request, opportunity, "playbook")
         context.update(row=row, error=error)
-        return render(request, "guidance/_checklist_row.html", context, status=422 if error else 200)
+        # 200 even for a refusal: htmx swaps only successful responses, and the row shows the reason.
+        return render(request, "guidance/_checklist_row.html", context)
     if error:
         messages.error(request, error)
     return redirect("guidance:opportunity", pk=opportunity.pk)

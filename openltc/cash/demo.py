@@ -128,6 +128,12 @@ def build(*, stdout: Any = None) -> None:
                         amount=overdue.open_amount - (overdue.open_amount / 2).quantize(overdue.gross_amount),
                         description="客户反映部分板卡故障 Customer reports faulty line cards.",
                     )
+                    services.write_off_request(
+                        actor=contract.owner,
+                        invoice=overdue,
+                        amount=1000,
+                        reason="双方确认的尾差核销 Rounding difference agreed with the customer.",
+                    )
                 made += 1
         except DomainError as exc:
             _note(stdout, f"demo: no cash data for {contract.number} ({exc.message})")

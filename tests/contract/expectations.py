@@ -368,6 +368,27 @@ PAGES: dict[str, Entry] = {
         },
     ),
     "contracts:action": Entry(CHANGE_RECORD, args={"pk": CONTRACT, "code": "submit"}),
+    # cash: lists and the workspace for everyone signed in (narrowed to what they see);
+    # invoicing is finance's, so the invoice form answers 404 to everyone else
+    "cash:workspace": Entry(SIGNED_IN),
+    "cash:receivables": Entry(SIGNED_IN),
+    "cash:invoices": Entry(SIGNED_IN),
+    "cash:receipts": Entry(SIGNED_IN),
+    "cash:receipt_create": Entry(SIGNED_IN, note="the form shows; recording refuses non-finance"),
+    "cash:invoice_detail": Entry(VIEW_RECORD, args={"pk": Rec("cash.Invoice")}),
+    "cash:invoice_print": Entry(VIEW_RECORD, args={"pk": Rec("cash.Invoice")}),
+    "cash:invoice_pdf": Entry(VIEW_RECORD, args={"pk": Rec("cash.Invoice")}),
+    "cash:invoice_create": Entry(
+        outcomes(E404, anonymous=LOGIN, finance=OK, admin=OK), args={"contract_pk": CONTRACT}
+    ),
+    "cash:receipt_detail": Entry(VIEW_RECORD, args={"pk": Rec("cash.Receipt")}),
+    "cash:invoice_*": Entry(POST_ONLY, args={"pk": Rec("cash.Invoice")}),
+    "cash:collection_log": Entry(POST_ONLY, args={"pk": Rec("cash.Invoice")}),
+    "cash:dispute_open": Entry(POST_ONLY, args={"pk": Rec("cash.Invoice")}),
+    "cash:write_off_request": Entry(POST_ONLY, args={"pk": Rec("cash.Invoice")}),
+    "cash:write_off_decide": Entry(POST_ONLY, args={"pk": Rec("cash.WriteOff")}),
+    "cash:dispute_close": Entry(POST_ONLY, args={"pk": Rec("cash.Dispute")}),
+    "cash:receipt_*": Entry(POST_ONLY, args={"pk": Rec("cash.Receipt")}),
     "contracts:open_atcc_case": Entry(POST_ONLY, args={"pk": CONTRACT}),
     # change requests: the demo amends an executing contract of the rep's (ATAC, archived)
     "contracts:change_create": Entry(CHANGE_RECORD, args={"pk": CHANGE_CONTRACT}),
@@ -471,6 +492,10 @@ API_ARGS = {
     "member_id": Rec("opportunities.OpportunityTeamMember"),
     "case_id": CASE,
     "contract_id": CONTRACT,
+    "invoice_id": Rec("cash.Invoice"),
+    "receipt_id": Rec("cash.Receipt"),
+    "dispute_id": Rec("cash.Dispute"),
+    "write_off_id": Rec("cash.WriteOff"),
     "project_id": DELIVERY,
     "plan_item_id": Rec("delivery.PlanItem"),
     "risk_id": Rec("delivery.Risk"),
@@ -491,6 +516,10 @@ def _api(expect, **extra):
 # the other region's rep cannot, and gets 404.
 API_WRITE_RECORD = outcomes(OK, anonymous=E401, other_rep=E404, reviewer=NO, finance=NO)
 API_OWNER_ONLY = outcomes(E404, anonymous=E401, rep=OK)
+# Cash: finance (the Finance role over the record's org unit) invoices, books and allocates
+# receipts and decides write-offs; the AR side and finance chase, dispute and ask to write off.
+API_FINANCE_WRITE = outcomes(NO, anonymous=E401, other_rep=E404, finance=OK, admin=OK)
+API_COLLECT_WRITE = outcomes(OK, anonymous=E401, other_rep=E404, reviewer=NO)
 
 API: dict[str, Entry] = {
     # lists, creation and "me": any signed-in person (lists are narrowed to what they may see)
@@ -504,6 +533,27 @@ API: dict[str, Entry] = {
     "POST /api/v1/leads/inbound-mail": _api(API_SIGNED_IN),
     "POST /api/v1/opportunities": _api(API_SIGNED_IN),
     "POST /api/v1/contracts": _api(API_SIGNED_IN),
+    "POST /api/v1/cash/invoices": _api(
+        API_FINANCE_WRITE, body={"contract_id": CONTRACT, "lines": []}, note="finance only"
+    ),
+    "POST /api/v1/cash/receipts": _api(
+        outcomes(NO, anonymous=E401, finance=OK, admin=OK),
+        body={
+            "customer_id": CUSTOMER,
+            "received_on": "2026-01-02",
+            "amount": "1.00",
+            "currency": "CNY",
+            "payer": "contract",
+        },
+        note="finance only; the other region cannot choose the customer (422)",
+    ),
+    "POST /api/v1/cash/invoices/{invoice_id}/credit-notes": _api(API_FINANCE_WRITE),
+    "POST /api/v1/cash/receipts/{receipt_id}/*": _api(API_FINANCE_WRITE),
+    "POST /api/v1/cash/write-offs/{write_off_id}/decide": _api(API_FINANCE_WRITE),
+    "POST /api/v1/cash/invoices/{invoice_id}/collection-actions": _api(API_COLLECT_WRITE),
+    "POST /api/v1/cash/invoices/{invoice_id}/disputes": _api(API_COLLECT_WRITE),
+    "POST /api/v1/cash/invoices/{invoice_id}/write-offs": _api(API_COLLECT_WRITE),
+    "POST /api/v1/cash/disputes/{dispute_id}/close": _api(API_COLLECT_WRITE),
     # delivery: set up from a contract the caller sees (the other region's rep does not see it)
     "POST /api/v1/delivery": _api(
         outcomes(OK, anonymous=E401, other_rep=E404), body={"contract_id": CONTRACT, "fr_id": 0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class InvoiceKind(models.TextChoices):
@@ -71,3 +72,7 @@ class WriteOffStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     # Refused by the approver with a reason; the amount stays receivable.
     REJECTED = "rejected", _("Rejected")
+
+
+# Labels of the default aging buckets (rows the data migration writes; shown translated).
+DEFAULT_BUCKET_LABELS = [gettext_noop("Not due")]

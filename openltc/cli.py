@@ -4,6 +4,7 @@ openltc serve     production web server (gunicorn, several workers) plus a task 
 openltc worker    background task worker (django-tasks database backend)
 openltc demo      load the deterministic demo organisation and data (idempotent)
 openltc check-integrity   verify cross-record invariants (exit status 1 on violations)
+openltc fetch-lead-mail   capture leads from the lead mailbox (Maildir or IMAP; see docs/leads.md)
 openltc backup [--output PATH] / openltc restore PATH [--force]   database backup and restore
 openltc <any>     any other management command (migrate, createsuperuser, ...)
 """
@@ -14,7 +15,7 @@ import os
 import sys
 
 # Command names people type, mapped to Django command modules (which cannot contain "-").
-ALIASES = {"check-integrity": "check_integrity"}
+ALIASES = {"check-integrity": "check_integrity", "fetch-lead-mail": "fetch_lead_mail"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -656,6 +656,14 @@ API: dict[str, Entry] = {
     ),
     # bids: starting a bid needs change rights on the opportunity
     "POST /api/v1/bids": _api(API_WRITE_RECORD, body={"opportunity_id": OPP}),
+    # bids: bodies with the required fields, so the record lookup (404 for the other region) answers
+    "POST /api/v1/bids/{bid_id}/checklist": _api(API_WRITE_RECORD, body={"title": "Seal on every page"}),
+    "PUT /api/v1/bids/{bid_id}/post-bid-review": _api(
+        API_WRITE_RECORD, body={"reasons": "Price", "lessons": "Model the price score"}
+    ),
+    "POST /api/v1/bids/negotiations/{opportunity_id}/team": _api(
+        API_WRITE_RECORD, body={"user_id": rep_user_id, "role": "legal"}
+    ),
     "PATCH /api/v1/bids/{bid_id}/checklist/{item_id}": Entry(
         API_WRITE_RECORD,
         args={"bid_id": Rec("bids.BidChecklistItem", attr="bid_id"), "item_id": Rec("bids.BidChecklistItem")},

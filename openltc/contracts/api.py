@@ -362,6 +362,13 @@ def _get(request: HttpRequest, contract_id: UUID, action: str = "view") -> Contr
     return selectors.contract_get(user=request.user, pk=contract_id, action=action)
 
 
+def _act(request: HttpRequest, contract_id: UUID, service: Any, **inputs: Any) -> Contract:
+    """The shape of every lifecycle endpoint: look the contract up (404 when invisible), call the
+    one service with the caller and the inputs, answer with the contract as it is now."""
+    service(actor=request.user, contract=_get(request, contract_id), **inputs)
+    return _get(request, contract_id)
+
+
 # --- endpoints ----------------------------------------------------------------------------------
 
 
@@ -481,10 +488,7 @@ def contract_milestones_replace(request: HttpRequest, contract_id: UUID, payload
     summary="Submit for contract review",
 )
 def contract_submit(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
-    services.contract_submit(
-        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
-    )
-    return _get(request, contract_id)
+    return _act(request, contract_id, services.contract_submit, expected_version=payload.lock_version)
 
 
 @router.post(
@@ -493,13 +497,13 @@ def contract_submit(request: HttpRequest, contract_id: UUID, payload: VersionIn)
     summary="Return for rework (a new draft version is made)",
 )
 def contract_rework(request: HttpRequest, contract_id: UUID, payload: ReasonIn) -> Any:
-    services.contract_return_for_rework(
-        actor=request.user,
-        contract=_get(request, contract_id),
+    return _act(
+        request,
+        contract_id,
+        services.contract_return_for_rework,
         reason=payload.reason,
         expected_version=payload.lock_version,
     )
-    return _get(request, contract_id)
 
 
 @router.post(
@@ -520,10 +524,9 @@ def contract_opinion(request: HttpRequest, contract_id: UUID, payload: OpinionIn
     summary="Complete the review; the contract awaits the ATC decision",
 )
 def contract_complete_review(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
-    services.contract_complete_review(
-        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    return _act(
+        request, contract_id, services.contract_complete_review, expected_version=payload.lock_version
     )
-    return _get(request, contract_id)
 
 
 @router.post(
@@ -532,10 +535,9 @@ def contract_complete_review(request: HttpRequest, contract_id: UUID, payload: V
     summary="Start the countersign (needs an approved ATC decision)",
 )
 def contract_start_countersign(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
-    services.contract_start_countersign(
-        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    return _act(
+        request, contract_id, services.contract_start_countersign, expected_version=payload.lock_version
     )
-    return _get(request, contract_id)
 
 
 @router.get(
@@ -567,29 +569,30 @@ def countersign_sign_off(
     summary="Request the seal with the authorised signatory",
 )
 def contract_request_seal(request: HttpRequest, contract_id: UUID, payload: SealRequestIn) -> Any:
-    services.contract_request_seal(
-        actor=request.user,
-        contract=_get(request, contract_id),
+    contract = _get(request, contract_id)  # an invisible contract is 404 whatever the body
+    return _act(
+        request,
+        contract.pk,
+        services.contract_request_seal,
         signatory=_user(payload.signatory_id, "signatory_id"),
         seal_kind=payload.seal_kind,
         copies=payload.copies,
         expected_version=payload.lock_version,
     )
-    return _get(request, contract_id)
 
 
 @router.post(
     "/{contract_id}/seal", response={200: ContractOut, **ERROR_RESPONSES}, summary="Record signature and seal"
 )
 def contract_record_seal(request: HttpRequest, contract_id: UUID, payload: SealRecordIn) -> Any:
-    services.contract_record_seal(
-        actor=request.user,
-        contract=_get(request, contract_id),
+    return _act(
+        request,
+        contract_id,
+        services.contract_record_seal,
         signed_on=payload.signed_on,
         seal_reference=payload.seal_reference,
         expected_version=payload.lock_version,
     )
-    return _get(request, contract_id)
 
 
 @router.post(
@@ -606,16 +609,16 @@ def contract_archive(
     page_count: Form[int | None] = None,
     notes: Form[str] = "",
 ) -> Any:
-    services.contract_archive(
-        actor=request.user,
-        contract=_get(request, contract_id),
+    return _act(
+        request,
+        contract_id,
+        services.contract_archive,
         scan=scan,
         archive_number=archive_number,
         original_location=original_location,
         page_count=page_count,
         notes=notes,
     )
-    return _get(request, contract_id)
 
 
 @router.post(
@@ -636,10 +639,9 @@ def contract_confirm_receipt(request: HttpRequest, contract_id: UUID, payload: R
     summary="Start execution (needs a passed receipt check)",
 )
 def contract_execute(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
-    services.contract_start_execution(
-        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
+    return _act(
+        request, contract_id, services.contract_start_execution, expected_version=payload.lock_version
     )
-    return _get(request, contract_id)
 
 
 @router.post(
@@ -648,13 +650,13 @@ def contract_execute(request: HttpRequest, contract_id: UUID, payload: VersionIn
     summary="Withdraw before signature, with the reason",
 )
 def contract_withdraw(request: HttpRequest, contract_id: UUID, payload: ReasonIn) -> Any:
-    services.contract_withdraw(
-        actor=request.user,
-        contract=_get(request, contract_id),
+    return _act(
+        request,
+        contract_id,
+        services.contract_withdraw,
         reason=payload.reason,
         expected_version=payload.lock_version,
     )
-    return _get(request, contract_id)
 
 
 @router.get(
@@ -972,10 +974,7 @@ def contract_open_atcc_case(request: HttpRequest, contract_id: UUID) -> Any:
     summary="Close an executing contract (needs the closure conditions met and an approved ATCC decision)",
 )
 def contract_close(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
-    services.contract_close(
-        actor=request.user, contract=_get(request, contract_id), expected_version=payload.lock_version
-    )
-    return _get(request, contract_id)
+    return _act(request, contract_id, services.contract_close, expected_version=payload.lock_version)
 
 
 class PlanLineOut(Schema):

@@ -780,6 +780,8 @@ def review_create(
     locked = _lock(actor, project)
     if item is not None and item.project_id != locked.pk:
         raise _invalid("item", _("Choose items of the same project."))
+    if any("\x00" in str(text) or len(str(text)) > 300 for text in checklist):
+        raise _invalid("checklist", _("Each check is plain text of at most 300 characters."))
     review = QualityReview(
         project=locked,
         kind=kind,

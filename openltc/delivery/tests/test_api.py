@@ -102,7 +102,7 @@ def test_refusals_use_the_envelope(rep, api_client_for):
         client, "post", f"{BASE}/{project.pk}/items", body | {"name": "B", "depends_on": [a["id"]]}
     ).json()
     cycle = _json(client, "patch", f"{BASE}/items/{a['id']}", {"depends_on": [b["id"]]})
-    assert cycle.status_code == 400
+    assert cycle.status_code == 422
     assert cycle.json()["errors"] == [
         {"field": "depends_on", "message": "These dependencies would form a cycle."}
     ]
@@ -117,7 +117,7 @@ def test_refusals_use_the_envelope(rep, api_client_for):
         f"{BASE}/items/{a['id']}/estimate",
         {"optimistic": 5, "most_likely": 3, "pessimistic": 9},
     )
-    assert estimate.status_code == 400
+    assert estimate.status_code == 422
     ok = _json(
         client,
         "post",
@@ -138,7 +138,7 @@ def test_create_refused_for_unsigned_and_unknown(rep, api_client_for):
     assert response.status_code == 409
     assert response.json()["message"] == "A delivery project is set up once the contract is signed."
     missing = _json(client, "post", BASE, {"contract_id": str(draft.pk), "fr_id": 999999})
-    assert missing.status_code == 400
+    assert missing.status_code == 422
     assert not DeliveryProject.objects.exists()
 
 
@@ -213,4 +213,4 @@ def test_delphi_meeting_review_worklog(rep, teammate, manager, admin_user, api_c
     future = _json(
         client, "post", f"{BASE}/{project.pk}/work-log", {"day": "2999-01-01", "hours": "1", "note": "x"}
     )
-    assert future.status_code == 400
+    assert future.status_code == 422

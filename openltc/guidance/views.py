@@ -107,13 +107,14 @@ def checklist_tick(request: HttpRequest, pk: Any, task_id: Any) -> HttpResponse:
         error = _("The note is too long.")
     if htmx_partial(request):
         opportunity.refresh_from_db()
-        row = next((r for r in selectors.checklist(opportunity).rows if r.task.pk == task.pk), None)
+        checklist = selectors.checklist(opportunity)
+        row = next((r for r in checklist.rows if r.task.pk == task.pk), None)
         if row is None:
             row = selectors.ChecklistRow(task, opportunity.guidance_checklist.filter(task=task).first())
         context = _base_context(request, opportunity, "playbook")
-        context.update(row=row, error=error)
+        context.update(row=row, error=error, checklist=checklist)
         # 200 even for a refusal: htmx swaps only successful responses, and the row shows the reason.
-        return render(request, "guidance/_checklist_row.html", context)
+        return render(request, "guidance/_tick_response.html", context)
     if error:
         messages.error(request, error)
     return redirect("guidance:opportunity", pk=opportunity.pk)

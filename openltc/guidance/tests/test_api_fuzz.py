@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps as django_apps
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -43,7 +40,6 @@ def _run(operation, mode, base_url, headers, failures):
 
 
 def test_guidance_api_fuzz_no_5xx(live_server, rep):
-    import_module("openltc.guidance.migrations.0002_default_playbooks").create_playbooks(django_apps, None)
     from openltc.guidance.tests.factories import opportunity_in
     from openltc.org.services import api_token_create
 

@@ -3,11 +3,9 @@ under the CSP), a checklist tick is swapped in place by HTMX, no script errors o
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 
 from openltc.guidance import services
 from openltc.guidance.models import ChecklistItem, PlaybookTask
@@ -17,8 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_appeals_radar_and_checklist_ticking(journey: Any, rep: Any) -> None:
-    # Transactional tests flush the database, data-migration playbooks included: restore them.
-    import_module("openltc.guidance.migrations.0002_default_playbooks").create_playbooks(django_apps, None)
     opportunity = opportunity_in("guiding", rep)
     services.appeals_save(
         actor=rep,
@@ -38,6 +34,7 @@ def test_appeals_radar_and_checklist_ticking(journey: Any, rep: Any) -> None:
     row.locator("input[name=note]").fill("Wang Wu passes information")
     row.locator("button[type=submit]").click()
     j.page.wait_for_selector(f"#task-{task.pk}.done")
+    j.page.wait_for_selector("#gd-progress:has-text('1 of 8 done')")
     j.shot("checklist ticked")
     item = ChecklistItem.objects.get(opportunity=opportunity, task=task)
     assert item.is_done

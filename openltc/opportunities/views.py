@@ -168,15 +168,12 @@ def opportunity_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     can_change = selectors.can_change(request.user, opportunity)
     actions = workflow.available_actions(opportunity, request.user, can_change=can_change, facts=facts)
     settings_by_stage = selectors.stage_settings()
+    from openltc.customers import selectors as customer_selectors
     from openltc.customers.charts import org_map_data
-    from openltc.customers.models import ContactRelationship
 
-    contacts = list(opportunity.customer.contacts.filter(merged_into__isnull=True).order_by("name"))
-    edges = list(
-        ContactRelationship.objects.filter(source__customer=opportunity.customer).select_related(
-            "source", "target"
-        )
-    )
+    # The customer's buying organisation, as the team that works on the opportunity needs it.
+    contacts = list(customer_selectors.contact_list(customer=opportunity.customer))
+    edges = list(customer_selectors.relationship_list(customer=opportunity.customer))
     return render(
         request,
         "opportunities/detail.html",

@@ -10,19 +10,62 @@ from openltc.analytics.selectors import ReportFilters
 
 
 def cash_figures(*, user: Any, filters: ReportFilters) -> dict[str, Any] | None:
-    """Aging, DSO and collection rate from the cash app's selectors, when it provides them."""
+    """Receivables from the cash app's selectors (aging by its configured buckets, overdue per
+    owner, DSO, unbilled) and the collection rate of the invoices issued in the period
+    (received ÷ invoiced net of credit notes). None when the cash app is not installed."""
     try:
-        from openltc.cash import selectors as cash_selectors
-    except ImportError:  # pragma: no cover
+        from openltc.cash import selectors as cash
+        from openltc.cash.choices import InvoiceKind
+        from openltc.cash.models import Invoice
+    except ImportError:  # pragma: no cover - the cash app is part of the project
         return None
-    provider = getattr(cash_selectors, "dashboard_cash_figures", None)
-    if provider is None:
-        return None
-    try:
-        result = provider(user=user, contracts=selectors.contracts_for(user, filters))
-    except TypeError:
-        return None
-    return dict(result) if result else None
+    cash_filters: dict[str, Any] = {}
+    if filters.office or filters.region:
+        cash_filters["org_unit"] = filters.office or filters.region
+    if filters.owner:
+        cash_filters["owner"] = filters.owner
+    buckets = cash.aging_buckets()
+    overdue_index = [i for i, b in enumerate(buckets) if (b.min_days or 0) > 0]
+    aging = cash.aging(user=user, filters=cash_filters)
+    by_owner = cash.aging(user=user, filters=cash_filters, group_by="owner")
+    dso_rows = cash.dso(user=user, filters=cash_filters)
+    unbilled = cash.unbilled(user=user, filters=cash_filters)
+    period = selectors.trailing_period(filters, selectors.load_settings())
+    issued = (
+        Invoice.objects.restrict(user, "view")
+        .filter(kind=InvoiceKind.INVOICE, issue_date__gte=period.start, issue_date__lte=period.end)
+        .filter(contract__in=selectors.contracts_for(user, filters).values("pk"))
+        .order_by()
+        .annotate(
+            net=selectors.money("gross_amount") - selectors.money("credited_amount"),
+            received=selectors.money("allocated_amount"),
+        )
+        .aggregate(net_total=selectors.msum("net"), received_total=selectors.msum("received"))
+    )
+    return {
+        "aging": [
+            {"label": label, "amount": amount, "overdue": i in overdue_index}
+            for i, (label, amount) in enumerate(zip(aging.labels, aging.totals, strict=False))
+        ],
+        "receivable": aging.total,
+        "overdue_amount": sum(
+            (aging.totals[i] for i in overdue_index if i < len(aging.totals)), selectors.ZERO
+        ),
+        "overdue_by_owner": [
+            {
+                "owner": row.label,
+                "amount": sum(
+                    (row.buckets[i] for i in overdue_index if i < len(row.buckets)), selectors.ZERO
+                ),
+            }
+            for row in by_owner.rows
+        ],
+        "dso": dso_rows[0].dso if dso_rows else None,
+        "unbilled": selectors.q2(unbilled["total"]),
+        "invoiced": selectors.q2(issued["net_total"]),
+        "collected": selectors.q2(issued["received_total"]),
+        "collection_rate": selectors.ratio(issued["received_total"], issued["net_total"]),
+    }
 
 
 def dashboard(*, user: Any, filters: ReportFilters) -> dict[str, Any]:

@@ -365,13 +365,39 @@ def reached_expression(stages: dict[str, StageInfo]) -> Greatest:
 # --- funnel -------------------------------------------------------------------------------------
 
 
-def cash_provider() -> Any:
-    """The cash app's funnel figures, when that app provides them (see docs/analytics.md)."""
+def cash_funnel(*, user: Any, cohort: QuerySet[Opportunity]) -> dict[str, Any] | None:
+    """Invoiced and collected for the cohort's contracts, from the cash app's invoices (what the
+    user may see; credit notes deducted, receipts allocated): one aggregate query. None when the
+    cash app is not installed."""
     try:
-        from openltc.cash import selectors as cash_selectors
+        from openltc.cash.choices import InvoiceKind
+        from openltc.cash.models import Invoice
     except ImportError:  # pragma: no cover - the cash app is part of the project
         return None
-    return getattr(cash_selectors, "funnel_cash_totals", None)
+    invoices = Invoice.objects.restrict(user, VIEW).filter(
+        kind=InvoiceKind.INVOICE, contract__opportunity__in=cohort.values("pk")
+    )
+    agg = (
+        invoices.order_by()
+        .annotate(
+            billed=money("gross_amount"),
+            credited=money("credited_amount"),
+            received=money("allocated_amount"),
+        )
+        .aggregate(
+            invoiced_count=Count("contract__opportunity", distinct=True),
+            gross=msum("billed"),
+            credits=msum("credited"),
+            collected_count=Count("contract__opportunity", distinct=True, filter=Q(allocated_amount__gt=0)),
+            collected_amount=msum("received"),
+        )
+    )
+    return {
+        "invoiced_count": agg["invoiced_count"],
+        "invoiced_amount": q2(agg["gross"]) - q2(agg["credits"]),
+        "collected_count": agg["collected_count"],
+        "collected_amount": q2(agg["collected_amount"]),
+    }
 
 
 def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
@@ -449,44 +475,35 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             segment="signed",
         )
     )
-    provider = cash_provider()
-    cash_included = False
-    if provider is not None:
-        try:
-            cash = provider(
-                user=user, contracts=contracts_for(user, filters).filter(opportunity__in=cohort.values("pk"))
+    cash = cash_funnel(user=user, cohort=cohort)
+    if cash is not None:
+        steps.append(
+            _step(
+                "invoiced",
+                _("Invoiced"),
+                cash["invoiced_count"],
+                cash["invoiced_amount"],
+                kind="contract",
+                segment="invoiced",
             )
-        except TypeError:
-            cash = None
-        if cash:
-            cash_included = True
-            steps.append(
-                _step(
-                    "invoiced",
-                    _("Invoiced"),
-                    cash.get("invoiced_count", 0),
-                    cash.get("invoiced_amount", 0),
-                    kind="contract",
-                    segment="invoiced",
-                )
+        )
+        steps.append(
+            _step(
+                "collected",
+                _("Collected"),
+                cash["collected_count"],
+                cash["collected_amount"],
+                kind="contract",
+                segment="collected",
             )
-            steps.append(
-                _step(
-                    "collected",
-                    _("Collected"),
-                    cash.get("collected_count", 0),
-                    cash.get("collected_amount", 0),
-                    kind="contract",
-                    segment="collected",
-                )
-            )
+        )
     _conversions(steps)
     return {
         "period": period.as_dict(),
         "currency": reporting_currency(),
         "steps": steps,
         "lead_disqualified": leads["disqualified"],
-        "cash_included": cash_included,
+        "cash_included": cash is not None,
     }
 
 
@@ -1039,6 +1056,20 @@ def records(*, user: Any, filters: ReportFilters, kind: str, segment: str) -> Qu
             qs_c = qs_c.filter(opportunity__in=cohort.values("pk"), signed_on__isnull=False).exclude(
                 status=ContractStatus.WITHDRAWN
             )
+        elif head in ("invoiced", "collected"):
+            from openltc.cash.choices import InvoiceKind
+            from openltc.cash.models import Invoice
+
+            period = trailing_period(filters, cfg)
+            cohort = opportunities_for(user, filters).filter(
+                created_at__gte=period.start_dt, created_at__lt=period.end_dt
+            )
+            invoices = Invoice.objects.restrict(user, VIEW).filter(
+                kind=InvoiceKind.INVOICE, contract__opportunity__in=cohort.values("pk")
+            )
+            if head == "collected":
+                invoices = invoices.filter(allocated_amount__gt=0)
+            qs_c = qs_c.filter(pk__in=invoices.values("contract_id"))
         elif head == "status" and arg in ContractStatus.values:
             qs_c = qs_c.filter(status=arg)
         else:

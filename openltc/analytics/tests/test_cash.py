@@ -76,4 +76,5 @@ def test_dashboard_cash_figures(rep: Any, other_rep: Any, executive: Any) -> Non
         Decimal("0.4000"),
     )
     # aging and DSO come from the cash app's own selectors (tested there); here they answer
-    assert cash["aging"] and cash["dso"] is not None
+    assert cash["aging"]
+    assert cash["dso"] is not None

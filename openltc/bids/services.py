@@ -195,7 +195,14 @@ def bid_transition(
         subject=locked,
         before=before,
         after=snapshot(locked, ["status", "result", "our_rank"]),
-        message=(reason or note or "")[:500],
+        # Only inputs that were stored (and so validated) go into the audit message.
+        message=(
+            locked.cancel_reason
+            if code == "cancel"
+            else locked.result_note
+            if code in workflow.RESULT_OF
+            else ""
+        )[:500],
     )
     return locked
 

@@ -314,8 +314,11 @@ class InboundMailOut(Schema):
 RAW_MAIL_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The raw message as received (RFC 822 / MIME), headers and body.",
-        "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The raw message as received (RFC 822 / MIME), headers and body; any content type.",
+        "content": {
+            "message/rfc822": {"schema": {"type": "string", "format": "binary"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
     }
 }
 

@@ -37,11 +37,21 @@ def assignable_users(user: Any) -> QuerySet[Any]:
 
 
 class DateInput(forms.DateInput):
+    """A date picker; its value is always ISO (the Chinese locale's default format is not)."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:  # noqa: A002 - Django's name
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class DateTimeInput(forms.DateTimeInput):
+    """A date-and-time picker; its value is always ``YYYY-MM-DDTHH:MM`` as the browser expects."""
+
     input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:  # noqa: A002 - Django's name
+        super().__init__(attrs, format=format or "%Y-%m-%dT%H:%M")
 
 
 class LeadForm(forms.ModelForm):

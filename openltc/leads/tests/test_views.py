@@ -229,3 +229,22 @@ def test_saved_view_round_trip(rep: Any) -> None:
     response = client.get(reverse("leads:list"))
     assert "Hot ones" in response.text
     assert "?maturity=hot" in response.text
+
+
+def test_date_pickers_render_iso_values_in_chinese(rep: Any) -> None:
+    """The Chinese locale's default formats (2026/05/31) are not values a date picker accepts; the
+    edit page would show empty dates and saving would clear them."""
+    import datetime
+
+    from django.utils import timezone, translation
+
+    from openltc.leads.forms import LeadActivityForm
+
+    lead = make_lead(actor=rep, owner=rep, title="Dated", expected_date=datetime.date(2026, 5, 31))
+    with translation.override("zh-hans"):
+        page = client_for(rep).get(reverse("leads:edit", args=[lead.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+        at = datetime.datetime(2026, 5, 1, 9, 30, tzinfo=timezone.get_current_timezone())
+        form = LeadActivityForm(initial={"occurred_at": at})
+        rendered = str(form["occurred_at"])
+    assert 'value="2026-05-31"' in page.text
+    assert 'value="2026-05-01T09:30"' in rendered

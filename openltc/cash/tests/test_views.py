@@ -162,3 +162,13 @@ def test_receivables_page(client, finance, invoice):
     response = client.get(reverse("cash:receivables"), {"group_by": "customer"})
     assert response.status_code == 200
     assert "DSO" in response.content.decode()
+
+
+def test_my_work_lists_cash_items(finance, rep, invoice):
+    from openltc.cash.mywork import cash_work
+
+    services.write_off_request(actor=rep, invoice=invoice, amount="10", reason="x")
+    labels = [str(item.label) for item in cash_work(finance)]
+    assert "Write-offs to decide" in labels
+    assert "Milestones waiting for an invoice" in labels
+    assert cash_work(rep) == [] or all(item.count for item in cash_work(rep))

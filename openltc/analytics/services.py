@@ -40,7 +40,8 @@ def forecast_adjust(
     """Records a manager's own forecast for a unit they manage, month and category (commit or
     best case), keeping the rolled-up figure it replaces and the reason."""
     scope = user_scope(actor)
-    unit = OrgUnit.objects.filter(pk=org_unit_id).first() if str(org_unit_id or "").isdigit() else None
+    raw = str(org_unit_id or "")
+    unit = OrgUnit.objects.filter(pk=int(raw)).first() if raw.isdigit() and int(raw) < 2**31 else None
     if unit is None or not scope.covers(unit.path, CHANGE):
         raise NotFound(_("Not found."))
     if month is None:

@@ -109,11 +109,16 @@ def _int(raw: Any) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
+def _sane(day: datetime.date | None) -> datetime.date | None:
+    """Dates far outside business use (which would overflow period arithmetic) are ignored."""
+    return day if day is not None and 1900 <= day.year <= 2999 else None
+
+
 def _date(raw: Any) -> datetime.date | None:
     if isinstance(raw, datetime.date):
-        return raw
+        return _sane(raw)
     try:
-        return datetime.date.fromisoformat(str(raw).strip())
+        return _sane(datetime.date.fromisoformat(str(raw).strip()))
     except (TypeError, ValueError):
         return None
 
@@ -121,7 +126,7 @@ def _date(raw: Any) -> datetime.date | None:
 def _month(raw: Any) -> datetime.date | None:
     text = str(raw or "").strip()
     try:
-        return datetime.date.fromisoformat(f"{text}-01") if len(text) == 7 else None
+        return _sane(datetime.date.fromisoformat(f"{text}-01")) if len(text) == 7 else None
     except ValueError:
         return None
 

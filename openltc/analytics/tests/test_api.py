@@ -76,3 +76,10 @@ def test_adjustment_api(api_client_for: Any, rep: Any, other_rep: Any, manager: 
         content_type="application/json",
     )
     assert bad.status_code == 422
+
+
+def test_dates_out_of_range_are_ignored(api_client_for: Any, rep: Any) -> None:
+    client = api_client_for(rep)
+    for query in ("month=9999-12", "date_to=9999-12-31", "date_from=0001-01-01", "owner=99999999999"):
+        assert client.get(f"/api/v1/analytics/pipeline?{query}").status_code == 200
+        assert client.get(f"/api/v1/analytics/funnel?{query}").status_code == 200

@@ -124,7 +124,7 @@ def _project(contract: Any, owner: Any, fr: Any, rng: random.Random) -> Delivery
         planned_start=start,
         planned_finish=today + datetime.timedelta(days=121),
     )
-    for username, role in (("delivery", "project_manager"), ("finance", "finance")):
+    for username, role in (("delivery", "project_manager"),):
         person = _user(username)
         if person is not None:
             services.member_add(actor=owner, project=project, user=person, role=role)

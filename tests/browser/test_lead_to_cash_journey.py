@@ -29,6 +29,7 @@ from openltc.org.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
+FIRST_CHOICE = object()
 PDF = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%chain journey\n"}
 
 
@@ -247,10 +248,203 @@ def sign_contract(c: Chain, o: Opportunity) -> Contract:
     return contract
 
 
-def test_won_opportunity_to_cash_and_closure_in_english(journey: Any, people: dict[str, Any]) -> None:
+def change_through_atac(c: Chain, contract: Contract) -> None:
+    """One change: an eleventh router, +100,000; change review and ATAC; signed and filed."""
+    page = c.page
+    c.as_("cm")
+    c.j.goto(f"/contracts/{contract.pk}/changes/new/")
+    editor = page.locator("#contract-editor")
+    editor.locator("textarea[name=reason]").fill("客户追加一台设备 / the customer adds one router.")
+    editor.locator("textarea[name=scope_impact]").fill("+1 core router")
+    if editor.locator("[name=margin_percent]").count():
+        editor.locator("[name=margin_percent]").fill("30")
+    page.fill("input[name='lines-0-quantity']", "11")
+    with page.expect_navigation():
+        page.click("button[name=op][value=save]")
+    change = contract.changes.get()
+    c.j.shot("change-drafted")
+    c.j.goto(f"/contracts/{contract.pk}/changes/{change.pk}/submit_change/")
+    c.submit(page.locator(f"form[action='/contracts/{contract.pk}/changes/{change.pk}/submit_change/']"))
+    case = DecisionCase.objects.filter(gate="ATAC").latest("created_at")
+    c.decision(case, "executive")
+    for code, fields in (
+        ("sign_change", {"signed_on": timezone.localdate().isoformat(), "agreement_reference": "CHG-001"}),
+        (
+            "archive_change",
+            {"scan": PDF, "archive_number": "AR-2026-002", "original_location": "上海档案室 cabinet 3"},
+        ),
+    ):
+        c.j.goto(f"/contracts/{contract.pk}/changes/{change.pk}/{code}/")
+        form = page.locator(f"form[action='/contracts/{contract.pk}/changes/{change.pk}/{code}/']").first
+        for name, value in fields.items():
+            field = form.locator(f"[name={name}]")
+            if name == "scan":
+                field.set_input_files(value)
+            else:
+                field.fill(value)
+        c.submit(form)
+    contract.refresh_from_db()
+    assert contract.current_version.total_gross == Decimal("1100000.00")
+    assert contract.current_version.number == 2
+    c.j.shot("amended")
+
+
+def fill(form: Any, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        field = form.locator(f"[name='{name}']")
+        kind = field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+        if kind.startswith("select"):
+            if value is FIRST_CHOICE:  # the first real choice (the blank one skipped)
+                choices = [v for v in field.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+                field.select_option(choices[0])
+            else:
+                field.select_option(str(value))
+        elif kind.endswith(":file"):
+            field.set_input_files(value)
+        elif kind.endswith(":checkbox"):
+            field.check()
+        else:
+            field.fill(str(value))
+
+
+def post_form(c: Chain, path: str, fields: dict[str, Any], action: str | None = None) -> None:
+    """Opens a page, fills its form and submits it; a form error fails the step with its text."""
+    c.j.goto(path)
+    form = c.page.locator(f"form[action='{action or path}']").first
+    if not form.count():  # a page whose only form posts back to itself
+        form = c.page.locator("main form[method=post]").first
+    fill(form, fields)
+    c.submit(form)
+    errors = c.page.locator(".field-error, .form-errors, .messages .error")
+    assert errors.count() == 0, f"{path}: {errors.all_inner_texts()}"
+
+
+def deliver_and_collect(c: Chain, contract: Contract) -> None:
+    """Delivery project with two accepted milestones; two invoices; two receipts, one partial."""
+    from openltc.cash.models import Invoice, Receipt
+    from openltc.delivery.models import DeliveryProject, PlanItem
+
+    today = timezone.localdate().isoformat()
+    plan = list(contract.receivable_plan.order_by("milestone__position"))
+    assert [p.planned_amount for p in plan] == [Decimal("550000.00"), Decimal("550000.00")]
+
+    # The delivery manager sets the project up from the contract page, with the FR in charge.
+    c.as_("delivery")
+    c.j.goto(f"/contracts/{contract.pk}/")
+    panel = c.page.locator("form[action='/delivery/new/']")
+    fill(panel, {"fr": c.people["fr"].pk, "planned_start": today, "planned_finish": today})
+    c.submit(panel)
+    project = DeliveryProject.objects.get(contract=contract)
+    assert project.fr == c.people["fr"]
+    for i, line in enumerate(plan):
+        post_form(
+            c,
+            f"/delivery/{project.pk}/item/",
+            {
+                "kind": "milestone",
+                "name": ["初验 Preliminary acceptance", "终验 Final acceptance"][i],
+                "owner": c.people["fr"].pk,
+                "planned_start": today,
+                "planned_finish": today,
+                "plan_line": line.pk,
+            },
+        )
+    post_form(c, f"/delivery/{project.pk}/start/", {})
+    milestones = list(PlanItem.objects.filter(project=project, kind="milestone").order_by("name"))
+    c.j.shot("delivery-plan")
+
+    def accept(item: Any, certificate: str) -> None:
+        c.as_("delivery")
+        post_form(
+            c,
+            f"/delivery/{project.pk}/accept/{item.pk}/",
+            {"accepted_on": today, "certificate_reference": certificate, "evidence": PDF},
+        )
+
+    def invoice(line: Any) -> Any:
+        c.as_("finance")
+        c.j.goto(f"/cash/contracts/{contract.pk}/invoice/")
+        form = c.page.locator("form.cash-form")
+        form.locator(f"input[name='line-{line.pk}']").check()
+        fill(form, {"issuing_entity": FIRST_CHOICE, "issue_date": today})
+        c.submit(form)
+        return Invoice.objects.filter(contract=contract).latest("created_at")
+
+    def receive(amount: str, allocations: dict[Any, str]) -> None:
+        c.as_("finance")
+        post_form(
+            c,
+            "/cash/receipts/new/",
+            {"customer": contract.customer_id, "received_on": today, "amount": amount, "payer": "客户财务部"},
+        )
+        receipt = Receipt.objects.latest("created_at")
+        c.j.goto(f"/cash/receipts/{receipt.pk}/")
+        form = c.page.locator(f"form[action='/cash/receipts/{receipt.pk}/allocate/']")
+        for inv, value in allocations.items():
+            form.locator(f"input[name='alloc-{inv.pk}']").fill(value)
+        c.submit(form)
+        c.j.shot(f"receipt-{amount}")
+
+    accept(milestones[0], "CERT-001")
+    first = invoice(plan[0])
+    assert first.gross_amount == Decimal("550000.00")
+    receive("200000.00", {first: "200000.00"})  # a partial payment
+    accept(milestones[1], "CERT-002")
+    second = invoice(plan[1])
+    receive("900000.00", {first: "350000.00", second: "550000.00"})
+
+    # Final accounts and the project summary close the delivery project.
+    c.as_("delivery")
+    post_form(
+        c,
+        f"/delivery/{project.pk}/cost/",
+        {"stage": "final", "category": "equipment", "amount": "700000.00", "entry_date": today},
+    )
+    post_form(
+        c,
+        f"/delivery/{project.pk}/close/",
+        {
+            "summary": "按期交付，两次验收 / delivered on time, two acceptances.",
+            "lessons_learned": "提前备货",
+        },
+    )
+    project.refresh_from_db()
+    assert project.status == "closed"
+
+
+def close_through_atcc(c: Chain, contract: Contract) -> None:
+    c.as_("cm")
+    c.j.goto(f"/contracts/{contract.pk}/")
+    c.j.shot("closure-conditions")
+    c.submit(c.page.locator(f"form[action='/contracts/{contract.pk}/atcc-case/']"))
+    case = DecisionCase.objects.filter(gate="ATCC", subject_id=str(contract.pk)).latest("created_at")
+    c.decision(case, "manager")
+    c.contract_action(contract, "close")
+    contract.refresh_from_db()
+    assert contract.status == "closed"
+    c.j.shot("closed")
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("en", "en-US"), ("zh-hans", "zh-CN")])
+def test_won_opportunity_to_cash_and_closure(
+    journey: Any, people: dict[str, Any], lang: str, locale: str
+) -> None:
     o = won_opportunity(people)
-    j = journey()
-    c = Chain(j, people, "en")
+    j = journey(locale=locale)
+    c = Chain(j, people, lang)
     contract = sign_contract(c, o)
     assert contract.current_version.status in ("archived", "signed")
+    change_through_atac(c, contract)
+    deliver_and_collect(c, contract)
+    close_through_atcc(c, contract)
+    assert j.page.locator("html").get_attribute("lang") == lang
+    # Every figure reconciles: total = billable = billed = collected; nothing receivable.
+    from openltc.cash.selectors import contract_summary
+
+    summary = contract_summary(contract)
+    assert (summary.total, summary.billable, summary.billed, summary.collected) == (
+        Decimal("1100000.00"),
+    ) * 4
+    assert (summary.receivable, summary.overdue, summary.unbilled) == (Decimal("0.00"),) * 3
+    assert summary.invoices == 2
     assert j.console_errors == []

@@ -8,8 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
 
 from openltc.core.admin import AuditedModelAdmin
+from openltc.core.audit import record_event
 from openltc.core.errors import DomainError
 from openltc.guidance.models import DocumentTemplate, Playbook, PlaybookTask
 from openltc.guidance.services import check_template_upload
@@ -78,3 +81,15 @@ class DocumentTemplateAdmin(AuditedModelAdmin):
     search_fields = ["name", "name_zh", "description"]
 
     fields = ["playbook", *DocumentTemplateForm.Meta.fields]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        # As AuditedModelAdmin, but a file is audited by its name (an upload is not JSON).
+        def plain(value: Any) -> Any:
+            return getattr(value, "name", value) if isinstance(value, File) else value
+
+        with transaction.atomic():
+            before = {f: plain(form.initial.get(f)) for f in form.changed_data} if change else {}
+            admin.ModelAdmin.save_model(self, request, obj, form, change)
+            after = {f: plain(form.cleaned_data.get(f)) for f in form.changed_data}
+            action = f"documenttemplate.{'updated' if change else 'created'}_in_admin"
+            record_event(actor=request.user, action=action, subject=obj, before=before, after=after)

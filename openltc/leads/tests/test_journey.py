@@ -54,6 +54,7 @@ def test_lead_phase_across_roles(
 
     # 1. the rep captures a lead into the pool
     j = journey(locale="zh-CN" if language != "en" else "en-US")
+    j.page.set_default_timeout(90_000)  # a long journey on a shared, busy CI machine
     j.login("rep")
     assert j.page.locator("html").get_attribute("lang") == language
     j.goto("/leads/new/")

@@ -82,3 +82,28 @@ def test_available_actions_carry_the_reasons() -> None:
 
 def test_nobody_without_change_rights_gets_actions() -> None:
     assert workflow.available_actions(bid(), workflow.Facts(can_change=False)) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "allowed_from", "refused_from"),
+    [
+        ("submit_for_review", BidStatus.PREPARING, BidStatus.SUBMITTED),
+        ("return", BidStatus.UNDER_REVIEW, BidStatus.PREPARING),
+        ("submit", BidStatus.UNDER_REVIEW, BidStatus.PREPARING),
+        ("open", BidStatus.SUBMITTED, BidStatus.UNDER_REVIEW),
+        ("award", BidStatus.OPENED, BidStatus.SUBMITTED),
+        ("lose", BidStatus.OPENED, BidStatus.AWARDED),
+        ("disqualify", BidStatus.OPENED, BidStatus.LOST),
+        ("close", BidStatus.LOST, BidStatus.OPENED),
+        ("cancel", BidStatus.OPENED, BidStatus.CANCELLED),
+    ],
+)
+def test_every_edge_is_allowed_from_its_source_and_refused_elsewhere(
+    code: str, allowed_from: str, refused_from: str
+) -> None:
+    facts = workflow.Facts(item_count=1, atb_approved=True, has_review=True, reason="because", our_rank=1)
+    edge = workflow.check_transition(bid(status=allowed_from), code, facts)
+    assert edge.code == code
+    label = BidStatus(refused_from).label
+    with pytest.raises(TransitionRefused, match=f"A bid in status “{label}” cannot do this."):
+        workflow.check_transition(bid(status=refused_from), code, facts)

@@ -476,6 +476,8 @@ def _user(user_id: int | None, field: str) -> Any:
 
     if user_id is None:
         return None
+    if not 0 < user_id < 2**31:  # larger numbers overflow the database integer
+        raise _invalid(field, _("Choose an active person."))
     found = User.objects.filter(pk=user_id, is_active=True).first()
     if found is None:
         raise _invalid(field, _("Choose an active person."))
@@ -797,7 +799,8 @@ def delphi_start(request: HttpRequest, project_id: UUID, payload: DelphiIn) -> A
     from openltc.org.models import User
 
     project = _project(request, project_id)
-    people = list(User.objects.filter(pk__in=payload.estimator_ids, is_active=True))
+    ids = [i for i in payload.estimator_ids if 0 < i < 2**31]
+    people = list(User.objects.filter(pk__in=ids, is_active=True))
     if len(people) != len(set(payload.estimator_ids)) or len(people) != len(payload.estimator_ids):
         raise _invalid("estimators", _("Choose 3 to 7 different active estimators."))
     session = services.delphi_start(

@@ -58,7 +58,7 @@ def project_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> Quer
     if fr == "me":
         qs = qs.filter(fr=user)
     elif fr:
-        qs = qs.filter(fr_id=int(fr)) if fr.isdigit() else qs.none()
+        qs = qs.filter(fr_id=int(fr)) if fr.isdigit() and len(fr) < 10 else qs.none()
     if str(filters.get("mine") or "") == "1":
         team = DeliveryProject.objects.filter(team__user=user).values("pk")
         qs = qs.filter(Q(fr=user) | Q(pk__in=team))

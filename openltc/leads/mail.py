@@ -186,6 +186,8 @@ def _address(message: Message, name: str) -> tuple[str, str]:
         validate_email(address)
     except ValidationError:
         address = ""
+    if len(address) > 254:  # longer than a lead's e-mail field holds: keep the lead, drop the address
+        address = ""
     return " ".join(display.split()).strip("\"' "), address
 
 

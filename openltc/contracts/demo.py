@@ -216,12 +216,21 @@ def build(*, stdout: Any = None) -> None:
         stdout.write(f"demo: {len(PLANS)} contracts")
     if not all(reviewers.values()) or manager is None:
         return
-    # The AR of Shanghai team 1 (the permission contract's "rep") gets the amended contract.
-    ready = sorted(
-        Contract.objects.filter(title__in=[PLANS[3][0], PLANS[5][0]]).select_related("owner"),
-        key=lambda c: (c.owner.username != "sh.ar", c.title != PLANS[3][0]),
+    # The AR of Shanghai team 1 (the permission contract's "rep") gets the amended contract when
+    # one of the standard demo contracts is theirs; another one awaiting ATC is closed.
+    standard = [
+        c
+        for c in Contract.objects.filter(title__in=[p[0] for p in PLANS], kind=ContractKind.STANDARD)
+        .select_related("owner")
+        .order_by("number")
+    ]
+    to_amend = next((c for c in standard if c.owner.username == "sh.ar"), None) or next(
+        (c for c in standard if c.status == "awaiting_atc"), None
     )
-    for contract, script in zip(ready, (_amend, _close), strict=False):
+    to_close = next((c for c in standard if c.status == "awaiting_atc" and c != to_amend), None)
+    for contract, script in ((to_amend, _amend), (to_close, _close)):
+        if contract is None:
+            continue
         try:
             with transaction.atomic():
                 contract = _execute(contract, reviewers)
@@ -286,6 +295,11 @@ def _execute(contract: Contract, reviewers: dict[str, Any]) -> Contract:
     from openltc.org.models import RoleAssignment
 
     owner = contract.owner
+    if contract.status == "draft":
+        contract = services.contract_submit(actor=owner, contract=contract)
+    if contract.status == "under_review":
+        _review(contract, reviewers, ("legal", "finance", "delivery", "credit"))
+        contract = services.contract_complete_review(actor=owner, contract=contract)
     case = services.contract_open_atc_case(actor=owner, contract=contract)
     _decide(owner, case, reviewers, "ATC")
     contract = services.contract_start_countersign(actor=owner, contract=contract)

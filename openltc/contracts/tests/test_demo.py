@@ -56,5 +56,5 @@ def test_full_path_amendment_and_closure_with_the_demo_organisation(monkeypatch)
         VersionStatus.SUPERSEDED,
         VersionStatus.ARCHIVED,
     ]
-    closed = Contract.objects.exclude(pk=amended.pk).get(title__in=[demo.PLANS[3][0], demo.PLANS[5][0]])
-    assert closed.status == ContractStatus.CLOSED, out.getvalue()
+    assert amended.owner == owner
+    assert Contract.objects.filter(status=ContractStatus.CLOSED).count() == 1, out.getvalue()

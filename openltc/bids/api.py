@@ -303,6 +303,8 @@ class NegotiationOut(Schema):
     concessions: list[ConcessionOut]
     term_changes: list[TermChangeOut]
     routing: RoutingOut
+    agreed_on: datetime.date | None
+    agreement_note: str
 
 
 class MemberIn(Schema):
@@ -391,6 +393,8 @@ def _negotiation_out(opportunity: Any) -> dict[str, Any]:
         "concessions": list(negotiation.concessions.all()) if negotiation else [],
         "term_changes": list(negotiation.term_changes.all()) if negotiation else [],
         "routing": check.__dict__,
+        "agreed_on": negotiation.agreed_on if negotiation else None,
+        "agreement_note": negotiation.agreement_note if negotiation else "",
     }
 
 
@@ -481,6 +485,24 @@ def terms_change(request: HttpRequest, opportunity_id: UUID, payload: TermsIn) -
         margin_pct=payload.margin_pct,
         expected_version=payload.lock_version,
     )
+
+
+class AgreementIn(Schema):
+    agreed_on: datetime.date
+    note: str = Field("", max_length=5000)
+
+
+@router.post(
+    "/negotiations/{opportunity_id}/agreement",
+    response={200: NegotiationOut, **ERROR_RESPONSES},
+    summary="Record the customer's agreement (date and what was agreed)",
+)
+def agreement_record(request: HttpRequest, opportunity_id: UUID, payload: AgreementIn) -> Any:
+    opportunity = _opportunity(request, opportunity_id)
+    services.negotiation_record_agreement(
+        actor=request.user, opportunity=opportunity, agreed_on=payload.agreed_on, note=payload.note
+    )
+    return _negotiation_out(_opportunity(request, opportunity_id))
 
 
 # --- bids ---------------------------------------------------------------------------------------

@@ -197,3 +197,10 @@ class TermsForm(forms.Form):
         decimal_places=2,
     )
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class AgreementForm(forms.Form):
+    agreed_on = forms.DateField(label=_("Agreed with the customer on"), widget=DATE)
+    note = forms.CharField(
+        label=_("What was agreed"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -339,6 +339,13 @@ class Negotiation(BaseModel, VersionedModel):
     )
     needs_new_decision = models.BooleanField(_("a new decision is needed"), default=False)
     decision_note = models.CharField(_("routing note"), max_length=500, blank=True)
+    agreed_on = models.DateField(
+        _("agreed with the customer on"),
+        null=True,
+        blank=True,
+        help_text=_("The customer's agreement: with ATC approved, the opportunity can be won."),
+    )
+    agreement_note = models.TextField(_("what was agreed"), blank=True)
 
     history = HistoricalRecords()
     visibility: ClassVar[Visibility | None] = _through("")

@@ -591,3 +591,34 @@ def terms_change(
         message=check.note,
     )
     return change
+
+
+@transaction.atomic
+def negotiation_record_agreement(
+    *, actor: Any, opportunity: Any, agreed_on: datetime.date, note: str = ""
+) -> Negotiation:
+    """Records the customer's agreement (date and what was agreed); the agreed amount is the
+    opportunity's amount and the terms are the negotiation's payment terms. Winning the
+    opportunity stays with its own workflow (ATC approved)."""
+    negotiation = _lock_negotiation(actor, opportunity)
+    if agreed_on is None:
+        raise _invalid("agreed_on", _("Give the date of the agreement."))
+    if agreed_on > timezone.localdate():
+        raise _invalid("agreed_on", _("The agreement date cannot be in the future."))
+    before = snapshot(negotiation, ["agreed_on", "agreement_note"])
+    negotiation.agreed_on = agreed_on
+    negotiation.agreement_note = (note or "").strip()
+    validate(negotiation)
+    negotiation.lock_version += 1
+    negotiation.save()
+    record_event(
+        actor=actor,
+        action="bids.agreement_recorded",
+        subject=negotiation,
+        before=before,
+        after={
+            **snapshot(negotiation, ["agreed_on", "agreement_note"]),
+            "amount": negotiation.opportunity.amount,
+        },
+    )
+    return negotiation

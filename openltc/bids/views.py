@@ -419,6 +419,12 @@ NEGOTIATION_ACTIONS: dict[str, NegotiationSpec] = {
         lambda u, o, d: services.concession_add(actor=u, opportunity=o, **d),
         gettext_lazy("The concession was logged."),
     ),
+    "agreement": NegotiationSpec(
+        gettext_lazy("Record the customer's agreement"),
+        forms.AgreementForm,
+        lambda u, o, d: services.negotiation_record_agreement(actor=u, opportunity=o, **d),
+        gettext_lazy("The agreement was recorded."),
+    ),
     "terms": NegotiationSpec(
         gettext_lazy("Change price or payment terms"),
         forms.TermsForm,

@@ -664,6 +664,9 @@ API: dict[str, Entry] = {
     "POST /api/v1/bids/negotiations/{opportunity_id}/team": _api(
         API_WRITE_RECORD, body={"user_id": rep_user_id, "role": "legal"}
     ),
+    "POST /api/v1/bids/negotiations/{opportunity_id}/agreement": _api(
+        API_WRITE_RECORD, body={"agreed_on": "2026-01-15", "note": "contract"}
+    ),
     "PATCH /api/v1/bids/{bid_id}/checklist/{item_id}": Entry(
         API_WRITE_RECORD,
         args={"bid_id": Rec("bids.BidChecklistItem", attr="bid_id"), "item_id": Rec("bids.BidChecklistItem")},

@@ -168,3 +168,15 @@ def test_negotiation_via_api(api_client_for: Any, rep: Any, teammate: Any) -> No
         content_type="application/json",
     )
     assert r.status_code == 409
+
+
+def test_agreement_via_api(api_client_for: Any, rep: Any) -> None:
+    opp = graded_opportunity(rep)
+    today = timezone.localdate().isoformat()
+    r = api_client_for(rep).post(
+        f"/api/v1/bids/negotiations/{opp.pk}/agreement",
+        {"agreed_on": today, "note": "ok"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200
+    assert r.json()["agreed_on"] == today

@@ -319,3 +319,17 @@ def test_other_region_cannot_negotiate(rep: Any, other_rep: Any) -> None:
     opp = graded_opportunity(rep)
     with pytest.raises(NotFound):
         services.terms_change(actor=other_rep, opportunity=opp, new_amount=Decimal("1"), reason="x")
+
+
+def test_customer_agreement_is_recorded(rep: Any, finance: Any) -> None:
+    opp = graded_opportunity(rep)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(DomainError, match="The agreement date cannot be in the future."):
+        services.negotiation_record_agreement(actor=rep, opportunity=opp, agreed_on=tomorrow)
+    negotiation = services.negotiation_record_agreement(
+        actor=rep, opportunity=opp, agreed_on=timezone.localdate(), note="Price and 30/60/10 terms"
+    )
+    assert negotiation.agreed_on == timezone.localdate()
+    assert AuditEvent.objects.filter(action="bids.agreement_recorded").exists()
+    with pytest.raises(Forbidden):
+        services.negotiation_record_agreement(actor=finance, opportunity=opp, agreed_on=timezone.localdate())

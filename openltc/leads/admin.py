@@ -55,7 +55,13 @@ class NurturingCriterionAdmin(AuditedModelAdmin):
 
 @admin.register(LeadSettings)
 class LeadSettingsAdmin(AuditedModelAdmin):
-    list_display = ("__str__", "first_contact_sla_hours", "stale_after_days")
+    list_display = (
+        "__str__",
+        "first_contact_sla_hours",
+        "stale_after_days",
+        "inbound_mail_org_unit",
+        "distribute_inbound_mail",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not LeadSettings.objects.exists()

@@ -54,8 +54,8 @@ def test_set_up_plan_and_accept_a_milestone(journey, rep, tmp_path):
     j.page.click("button.primary")
     j.page.wait_for_url(f"**/delivery/{project.pk}/")
     assert "pac-certificate.pdf" in j.page.content()
-    assert j.page.locator("#dl-gantt canvas").count() == 1
-    assert j.page.locator("#dl-heat canvas").count() == 1
+    assert j.page.locator("#dl-gantt canvas").count() >= 1  # ECharts drew the timeline
+    assert j.page.locator("#dl-heat canvas").count() >= 1  # and the risk heat map
     j.shot("workspace")
     line.refresh_from_db()
     assert line.trigger_date == timezone.localdate()

@@ -29,7 +29,7 @@ def _invalid(field: str, message: str) -> DomainError:
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class InvoiceLineOut(Schema):
+class CashInvoiceLineOut(Schema):
     plan_line_id: UUID
     description: str
     tax_rate: Decimal
@@ -38,7 +38,7 @@ class InvoiceLineOut(Schema):
     gross_amount: Decimal
 
 
-class InvoiceOut(Schema):
+class CashInvoiceOut(Schema):
     id: UUID
     number: str
     kind: str
@@ -70,15 +70,15 @@ class InvoiceOut(Schema):
         return str(obj.contract.number)
 
 
-class InvoiceDetailOut(InvoiceOut):
-    lines: list[InvoiceLineOut]
+class CashInvoiceDetailOut(CashInvoiceOut):
+    lines: list[CashInvoiceLineOut]
 
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:
         return list(obj.lines.all())
 
 
-class InvoiceFilters(Schema):
+class CashInvoiceFilters(Schema):
     q: str | None = Field(None, max_length=100, description="Number, contract or customer contains")
     kind: str | None = Field(None, description="invoice or credit_note")
     status: str | None = Field(None, description="open, settled or overdue")
@@ -87,7 +87,7 @@ class InvoiceFilters(Schema):
     entity: str | None = Field(None, max_length=12, description="Issuing entity code")
 
 
-class InvoiceLineIn(Schema):
+class CashInvoiceLineIn(Schema):
     plan_line_id: UUID
     amount: Decimal | None = Field(
         None, ge=0, max_digits=18, decimal_places=2, description="Empty: all that is left"
@@ -95,9 +95,9 @@ class InvoiceLineIn(Schema):
     tax_rate: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
 
 
-class InvoiceIn(Schema):
+class CashInvoiceIn(Schema):
     contract_id: UUID
-    lines: list[InvoiceLineIn] = Field(..., max_length=100)
+    lines: list[CashInvoiceLineIn] = Field(..., max_length=100)
     issuing_entity: str | None = Field(
         None, max_length=12, description="Code; empty: the first active entity"
     )
@@ -106,13 +106,13 @@ class InvoiceIn(Schema):
     notes: str = Field("", max_length=2000)
 
 
-class CreditNoteIn(Schema):
+class CashCreditNoteIn(Schema):
     amount: Decimal = AMOUNT
     reason: str = Field(..., max_length=500)
     issue_date: datetime.date | None = None
 
 
-class BillableLineOut(Schema):
+class CashBillableLineOut(Schema):
     id: UUID
     contract_id: UUID
     contract_number: str
@@ -133,7 +133,7 @@ class BillableLineOut(Schema):
         return str(obj.milestone)
 
 
-class ReceiptOut(Schema):
+class CashReceiptOut(Schema):
     id: UUID
     number: str
     status: str
@@ -150,13 +150,13 @@ class ReceiptOut(Schema):
     lock_version: int
 
 
-class ReceiptFilters(Schema):
+class CashReceiptFilters(Schema):
     q: str | None = Field(None, max_length=100)
     status: str | None = Field(None, description="received, reversed or unapplied")
     customer: UUID | None = None
 
 
-class ReceiptIn(Schema):
+class CashReceiptIn(Schema):
     customer_id: UUID
     contract_id: UUID | None = None
     received_on: datetime.date
@@ -166,18 +166,18 @@ class ReceiptIn(Schema):
     bank_reference: str = Field("", max_length=100)
 
 
-class AllocationIn(Schema):
+class CashAllocationIn(Schema):
     invoice_id: UUID
     amount: Decimal = AMOUNT
 
 
-class AllocateIn(Schema):
-    allocations: list[AllocationIn] = Field(..., max_length=100)
+class CashAllocateIn(Schema):
+    allocations: list[CashAllocationIn] = Field(..., max_length=100)
     lock_version: int | None = None
     allocated_on: datetime.date | None = None
 
 
-class AllocationOut(Schema):
+class CashAllocationOut(Schema):
     id: UUID
     receipt_id: UUID
     invoice_id: UUID
@@ -186,12 +186,12 @@ class AllocationOut(Schema):
     reversed_at: datetime.datetime | None
 
 
-class ReasonIn(Schema):
+class CashReasonIn(Schema):
     reason: str = Field(..., max_length=500)
     lock_version: int | None = None
 
 
-class CollectionIn(Schema):
+class CashCollectionIn(Schema):
     level: int = Field(..., ge=1, le=4)
     channel: str = Field(..., max_length=12)
     note: str = Field(..., max_length=4000)
@@ -200,7 +200,7 @@ class CollectionIn(Schema):
     next_step_on: datetime.date | None = None
 
 
-class CollectionOut(Schema):
+class CashCollectionOut(Schema):
     id: UUID
     contract_id: UUID
     invoice_id: UUID | None
@@ -211,14 +211,14 @@ class CollectionOut(Schema):
     next_step_on: datetime.date | None
 
 
-class DisputeIn(Schema):
+class CashDisputeIn(Schema):
     reason: str = Field(..., max_length=20)
     amount: Decimal = AMOUNT
     description: str = Field(..., max_length=4000)
     owner_id: int | None = None
 
 
-class DisputeOut(Schema):
+class CashDisputeOut(Schema):
     id: UUID
     contract_id: UUID
     invoice_id: UUID | None
@@ -231,18 +231,18 @@ class DisputeOut(Schema):
     lock_version: int
 
 
-class DisputeCloseIn(Schema):
+class CashDisputeCloseIn(Schema):
     resolution: str = Field(..., max_length=4000)
     withdrawn: bool = False
     lock_version: int | None = None
 
 
-class WriteOffIn(Schema):
+class CashWriteOffIn(Schema):
     amount: Decimal = AMOUNT
     reason: str = Field(..., max_length=4000)
 
 
-class WriteOffOut(Schema):
+class CashWriteOffOut(Schema):
     id: UUID
     invoice_id: UUID
     amount: Decimal
@@ -254,29 +254,29 @@ class WriteOffOut(Schema):
     decision_note: str
 
 
-class WriteOffDecisionIn(Schema):
+class CashWriteOffDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=2000)
 
 
-class AgingRowOut(Schema):
+class CashAgingRowOut(Schema):
     key: str
     label: str
     buckets: list[Decimal]
     total: Decimal
 
 
-class AgingOut(Schema):
+class CashAgingOut(Schema):
     as_of: datetime.date
     currency: str
     labels: list[str]
-    rows: list[AgingRowOut]
+    rows: list[CashAgingRowOut]
     totals: list[Decimal]
     total: Decimal
     unconverted: int
 
 
-class DsoOut(Schema):
+class CashDsoOut(Schema):
     key: str
     label: str
     receivable: Decimal
@@ -284,7 +284,7 @@ class DsoOut(Schema):
     dso: Decimal | None
 
 
-class AnalyticsQuery(Schema):
+class CashAnalyticsQuery(Schema):
     as_of: datetime.date | None = None
     group_by: str | None = Field(None, description="customer, contract, team or owner; empty: company")
     customer: UUID | None = None
@@ -292,7 +292,7 @@ class AnalyticsQuery(Schema):
     org_unit: int | None = None
 
 
-class SummaryOut(Schema):
+class CashSummaryOut(Schema):
     currency: str
     total: Decimal
     billable: Decimal
@@ -323,7 +323,7 @@ def _contract(request: HttpRequest, contract_id: UUID) -> Any:
     return contract_get(user=request.user, pk=contract_id)
 
 
-def _analytics_filters(query: AnalyticsQuery) -> dict[str, Any]:
+def _analytics_filters(query: CashAnalyticsQuery) -> dict[str, Any]:
     if query.group_by and query.group_by not in selectors.GROUPS:
         raise _invalid("group_by", _("Group by customer, contract, team or owner."))
     return {k: v for k, v in query.dict().items() if k not in ("as_of", "group_by") and v is not None}
@@ -332,21 +332,21 @@ def _analytics_filters(query: AnalyticsQuery) -> dict[str, Any]:
 # --- invoices -----------------------------------------------------------------------------------
 
 
-@router.get("/invoices", response={200: list[InvoiceOut], **ERROR_RESPONSES}, summary="List invoices")
+@router.get("/invoices", response={200: list[CashInvoiceOut], **ERROR_RESPONSES}, summary="List invoices")
 @paginate(PageNumber)
-def invoice_list(request: HttpRequest, filters: Query[InvoiceFilters]) -> Any:
+def invoice_list(request: HttpRequest, filters: Query[CashInvoiceFilters]) -> Any:
     return selectors.invoice_list(user=request.user, filters=filters.dict(exclude_none=True))
 
 
 @router.get(
-    "/invoices/{invoice_id}", response={200: InvoiceDetailOut, **ERROR_RESPONSES}, summary="One invoice"
+    "/invoices/{invoice_id}", response={200: CashInvoiceDetailOut, **ERROR_RESPONSES}, summary="One invoice"
 )
 def invoice_get(request: HttpRequest, invoice_id: UUID) -> Any:
     return _invoice(request, invoice_id)
 
 
-@router.post("/invoices", response={201: InvoiceDetailOut, **ERROR_RESPONSES}, summary="Issue an invoice")
-def invoice_issue(request: HttpRequest, payload: InvoiceIn) -> Any:
+@router.post("/invoices", response={201: CashInvoiceDetailOut, **ERROR_RESPONSES}, summary="Issue an invoice")
+def invoice_issue(request: HttpRequest, payload: CashInvoiceIn) -> Any:
     contract = _contract(request, payload.contract_id)
     entity = None
     if payload.issuing_entity:
@@ -370,10 +370,10 @@ def invoice_issue(request: HttpRequest, payload: InvoiceIn) -> Any:
 
 @router.post(
     "/invoices/{invoice_id}/credit-notes",
-    response={201: InvoiceDetailOut, **ERROR_RESPONSES},
+    response={201: CashInvoiceDetailOut, **ERROR_RESPONSES},
     summary="Correct an invoice with a credit note",
 )
-def credit_note_issue(request: HttpRequest, invoice_id: UUID, payload: CreditNoteIn) -> Any:
+def credit_note_issue(request: HttpRequest, invoice_id: UUID, payload: CashCreditNoteIn) -> Any:
     note = services.credit_note_issue(
         actor=request.user,
         invoice=_invoice(request, invoice_id),
@@ -386,7 +386,7 @@ def credit_note_issue(request: HttpRequest, invoice_id: UUID, payload: CreditNot
 
 @router.get(
     "/billable",
-    response={200: list[BillableLineOut], **ERROR_RESPONSES},
+    response={200: list[CashBillableLineOut], **ERROR_RESPONSES},
     summary="Milestones waiting for an invoice",
 )
 @paginate(PageNumber)
@@ -397,7 +397,7 @@ def billable_list(request: HttpRequest, contract: UUID | None = None) -> Any:
 
 @router.get(
     "/contracts/{contract_id}/summary",
-    response={200: SummaryOut, **ERROR_RESPONSES},
+    response={200: CashSummaryOut, **ERROR_RESPONSES},
     summary="Billed, collected and receivable of one contract",
 )
 def contract_summary(request: HttpRequest, contract_id: UUID) -> Any:
@@ -407,19 +407,21 @@ def contract_summary(request: HttpRequest, contract_id: UUID) -> Any:
 # --- receipts -----------------------------------------------------------------------------------
 
 
-@router.get("/receipts", response={200: list[ReceiptOut], **ERROR_RESPONSES}, summary="List receipts")
+@router.get("/receipts", response={200: list[CashReceiptOut], **ERROR_RESPONSES}, summary="List receipts")
 @paginate(PageNumber)
-def receipt_list(request: HttpRequest, filters: Query[ReceiptFilters]) -> Any:
+def receipt_list(request: HttpRequest, filters: Query[CashReceiptFilters]) -> Any:
     return selectors.receipt_list(user=request.user, filters=filters.dict(exclude_none=True))
 
 
-@router.get("/receipts/{receipt_id}", response={200: ReceiptOut, **ERROR_RESPONSES}, summary="One receipt")
+@router.get(
+    "/receipts/{receipt_id}", response={200: CashReceiptOut, **ERROR_RESPONSES}, summary="One receipt"
+)
 def receipt_get(request: HttpRequest, receipt_id: UUID) -> Any:
     return _receipt(request, receipt_id)
 
 
-@router.post("/receipts", response={201: ReceiptOut, **ERROR_RESPONSES}, summary="Record a receipt")
-def receipt_record(request: HttpRequest, payload: ReceiptIn) -> Any:
+@router.post("/receipts", response={201: CashReceiptOut, **ERROR_RESPONSES}, summary="Record a receipt")
+def receipt_record(request: HttpRequest, payload: CashReceiptIn) -> Any:
     from openltc.customers.models import Customer
 
     customer = Customer.objects.restrict(request.user).filter(pk=payload.customer_id).first()
@@ -446,7 +448,7 @@ def receipt_record(request: HttpRequest, payload: ReceiptIn) -> Any:
 
 @router.get(
     "/receipts/{receipt_id}/allocations",
-    response={200: list[AllocationOut], **ERROR_RESPONSES},
+    response={200: list[CashAllocationOut], **ERROR_RESPONSES},
     summary="Allocations of a receipt",
 )
 def receipt_allocations(request: HttpRequest, receipt_id: UUID) -> Any:
@@ -455,10 +457,10 @@ def receipt_allocations(request: HttpRequest, receipt_id: UUID) -> Any:
 
 @router.post(
     "/receipts/{receipt_id}/allocate",
-    response={200: ReceiptOut, **ERROR_RESPONSES},
+    response={200: CashReceiptOut, **ERROR_RESPONSES},
     summary="Allocate a receipt to one or several invoices",
 )
-def receipt_allocate(request: HttpRequest, receipt_id: UUID, payload: AllocateIn) -> Any:
+def receipt_allocate(request: HttpRequest, receipt_id: UUID, payload: CashAllocateIn) -> Any:
     services.receipt_allocate(
         actor=request.user,
         receipt=_receipt(request, receipt_id),
@@ -471,10 +473,10 @@ def receipt_allocate(request: HttpRequest, receipt_id: UUID, payload: AllocateIn
 
 @router.post(
     "/receipts/{receipt_id}/reverse",
-    response={200: ReceiptOut, **ERROR_RESPONSES},
+    response={200: CashReceiptOut, **ERROR_RESPONSES},
     summary="Reverse a receipt (its allocations are undone)",
 )
-def receipt_reverse(request: HttpRequest, receipt_id: UUID, payload: ReasonIn) -> Any:
+def receipt_reverse(request: HttpRequest, receipt_id: UUID, payload: CashReasonIn) -> Any:
     services.receipt_reverse(
         actor=request.user,
         receipt=_receipt(request, receipt_id),
@@ -489,10 +491,10 @@ def receipt_reverse(request: HttpRequest, receipt_id: UUID, payload: ReasonIn) -
 
 @router.post(
     "/invoices/{invoice_id}/collection-actions",
-    response={201: CollectionOut, **ERROR_RESPONSES},
+    response={201: CashCollectionOut, **ERROR_RESPONSES},
     summary="Log a collection action (dunning)",
 )
-def collection_log(request: HttpRequest, invoice_id: UUID, payload: CollectionIn) -> Any:
+def collection_log(request: HttpRequest, invoice_id: UUID, payload: CashCollectionIn) -> Any:
     action = services.collection_action_log(
         actor=request.user, invoice=_invoice(request, invoice_id), **payload.dict()
     )
@@ -501,7 +503,7 @@ def collection_log(request: HttpRequest, invoice_id: UUID, payload: CollectionIn
 
 @router.get(
     "/invoices/{invoice_id}/collection-actions",
-    response={200: list[CollectionOut], **ERROR_RESPONSES},
+    response={200: list[CashCollectionOut], **ERROR_RESPONSES},
     summary="Collection actions on an invoice",
 )
 def collection_list(request: HttpRequest, invoice_id: UUID) -> Any:
@@ -509,9 +511,11 @@ def collection_list(request: HttpRequest, invoice_id: UUID) -> Any:
 
 
 @router.post(
-    "/invoices/{invoice_id}/disputes", response={201: DisputeOut, **ERROR_RESPONSES}, summary="Open a dispute"
+    "/invoices/{invoice_id}/disputes",
+    response={201: CashDisputeOut, **ERROR_RESPONSES},
+    summary="Open a dispute",
 )
-def dispute_open(request: HttpRequest, invoice_id: UUID, payload: DisputeIn) -> Any:
+def dispute_open(request: HttpRequest, invoice_id: UUID, payload: CashDisputeIn) -> Any:
     owner = None
     if payload.owner_id is not None:
         from openltc.org.models import User
@@ -530,7 +534,7 @@ def dispute_open(request: HttpRequest, invoice_id: UUID, payload: DisputeIn) -> 
     return 201, dispute
 
 
-@router.get("/disputes", response={200: list[DisputeOut], **ERROR_RESPONSES}, summary="List disputes")
+@router.get("/disputes", response={200: list[CashDisputeOut], **ERROR_RESPONSES}, summary="List disputes")
 @paginate(PageNumber)
 def dispute_list(request: HttpRequest, status: str | None = None) -> Any:
     return selectors.dispute_list(user=request.user, filters={"status": status})
@@ -538,10 +542,10 @@ def dispute_list(request: HttpRequest, status: str | None = None) -> Any:
 
 @router.post(
     "/disputes/{dispute_id}/close",
-    response={200: DisputeOut, **ERROR_RESPONSES},
+    response={200: CashDisputeOut, **ERROR_RESPONSES},
     summary="Resolve or withdraw",
 )
-def dispute_close(request: HttpRequest, dispute_id: UUID, payload: DisputeCloseIn) -> Any:
+def dispute_close(request: HttpRequest, dispute_id: UUID, payload: CashDisputeCloseIn) -> Any:
     return services.dispute_close(
         actor=request.user,
         dispute=selectors.dispute_get(user=request.user, pk=dispute_id),
@@ -553,10 +557,10 @@ def dispute_close(request: HttpRequest, dispute_id: UUID, payload: DisputeCloseI
 
 @router.post(
     "/invoices/{invoice_id}/write-offs",
-    response={201: WriteOffOut, **ERROR_RESPONSES},
+    response={201: CashWriteOffOut, **ERROR_RESPONSES},
     summary="Request a bad-debt write-off",
 )
-def write_off_request(request: HttpRequest, invoice_id: UUID, payload: WriteOffIn) -> Any:
+def write_off_request(request: HttpRequest, invoice_id: UUID, payload: CashWriteOffIn) -> Any:
     write_off = services.write_off_request(
         actor=request.user,
         invoice=_invoice(request, invoice_id),
@@ -566,7 +570,9 @@ def write_off_request(request: HttpRequest, invoice_id: UUID, payload: WriteOffI
     return 201, write_off
 
 
-@router.get("/write-offs", response={200: list[WriteOffOut], **ERROR_RESPONSES}, summary="List write-offs")
+@router.get(
+    "/write-offs", response={200: list[CashWriteOffOut], **ERROR_RESPONSES}, summary="List write-offs"
+)
 @paginate(PageNumber)
 def write_off_list(request: HttpRequest, status: str | None = None) -> Any:
     return selectors.write_off_list(user=request.user, filters={"status": status})
@@ -574,10 +580,10 @@ def write_off_list(request: HttpRequest, status: str | None = None) -> Any:
 
 @router.post(
     "/write-offs/{write_off_id}/decide",
-    response={200: WriteOffOut, **ERROR_RESPONSES},
+    response={200: CashWriteOffOut, **ERROR_RESPONSES},
     summary="Approve or reject a write-off (another finance approver)",
 )
-def write_off_decide(request: HttpRequest, write_off_id: UUID, payload: WriteOffDecisionIn) -> Any:
+def write_off_decide(request: HttpRequest, write_off_id: UUID, payload: CashWriteOffDecisionIn) -> Any:
     return services.write_off_decide(
         actor=request.user,
         write_off=selectors.write_off_get(user=request.user, pk=write_off_id),
@@ -589,8 +595,10 @@ def write_off_decide(request: HttpRequest, write_off_id: UUID, payload: WriteOff
 # --- receivables --------------------------------------------------------------------------------
 
 
-@router.get("/receivables/aging", response={200: AgingOut, **ERROR_RESPONSES}, summary="Receivables aging")
-def aging(request: HttpRequest, query: Query[AnalyticsQuery]) -> Any:
+@router.get(
+    "/receivables/aging", response={200: CashAgingOut, **ERROR_RESPONSES}, summary="Receivables aging"
+)
+def aging(request: HttpRequest, query: Query[CashAnalyticsQuery]) -> Any:
     result = selectors.aging(
         user=request.user, as_of=query.as_of, filters=_analytics_filters(query), group_by=query.group_by
     )
@@ -600,9 +608,9 @@ def aging(request: HttpRequest, query: Query[AnalyticsQuery]) -> Any:
 
 
 @router.get(
-    "/receivables/dso", response={200: list[DsoOut], **ERROR_RESPONSES}, summary="Days sales outstanding"
+    "/receivables/dso", response={200: list[CashDsoOut], **ERROR_RESPONSES}, summary="Days sales outstanding"
 )
-def dso(request: HttpRequest, query: Query[AnalyticsQuery]) -> Any:
+def dso(request: HttpRequest, query: Query[CashAnalyticsQuery]) -> Any:
     rows = selectors.dso(
         user=request.user, as_of=query.as_of, filters=_analytics_filters(query), group_by=query.group_by
     )

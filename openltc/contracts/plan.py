@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from openltc.contracts import billing
@@ -118,7 +119,7 @@ def sync(contract: Contract, version: ContractVersion, *, signature_date: dateti
     lines = list(contract.receivable_plan.select_related("milestone"))
     result = match(lines, list(version.milestones.order_by("position")))
     if result.removed:
-        ReceivablePlanLine.objects.filter(pk__in=[line.pk for line in result.removed]).delete()
+        delete_lines(ReceivablePlanLine.objects.filter(pk__in=[line.pk for line in result.removed]))
     for line, milestone in result.kept:
         trigger_date = line.trigger_date
         if trigger_date is None and milestone.trigger_event == TriggerEvent.SIGNATURE:
@@ -152,6 +153,19 @@ def sync(contract: Contract, version: ContractVersion, *, signature_date: dateti
             )
         )
     ReceivablePlanLine.objects.bulk_create(new_lines)
+
+
+def delete_lines(queryset: Any) -> None:
+    """Deletes plan lines (or milestones, with their lines); a line an invoice points at
+    (PROTECT, even when credited back to zero) is refused with a DomainError, never a 500."""
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            queryset.delete()
+    except ProtectedError:
+        message = _("A receivable plan line that was invoiced cannot be removed.")
+        raise DomainError(message, field_errors={"milestones": [message]}) from None
 
 
 def _due(trigger_date: datetime.date | None, milestone: Any) -> datetime.date | None:

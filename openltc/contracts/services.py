@@ -470,7 +470,7 @@ def _store_milestones(contract: Contract, version: ContractVersion, built: list[
                     "Milestone “%(milestone)s” has %(billed)s %(currency)s billed; it cannot be removed."
                 ) % {"milestone": str(line.milestone), "billed": amount, "currency": line.currency}
                 raise DomainError(message, field_errors={"milestones": [message]})
-        PaymentMilestone.objects.filter(pk__in=[m.pk for m in surplus]).delete()
+        plan.delete_lines(PaymentMilestone.objects.filter(pk__in=[m.pk for m in surplus]))
     if updated:
         PaymentMilestone.objects.bulk_update(updated, MILESTONE_FIELDS)
     PaymentMilestone.objects.bulk_create(created)

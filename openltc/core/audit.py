@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.db import models, transaction
 
 from openltc.core.models import AuditEvent
@@ -19,11 +20,13 @@ from openltc.core.request_context import current_request_id
 def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value.pk)
+    if isinstance(value, File):  # an upload (admin forms with a file field): its name only
+        return value.name
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | set | frozenset | models.QuerySet):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

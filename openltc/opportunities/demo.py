@@ -134,8 +134,8 @@ INPUTS = [
 
 
 def _extended_team(owner: Any) -> list[tuple[Any, str]]:
-    """The owner as project leader, the office or region manager as project executive and the
-    company's finance person as project finance: what an A-grade team needs besides the triangle."""
+    """The owner as project leader and the office or region manager as project executive: what
+    an A-grade team needs besides the triangle."""
     from openltc.org.models import RoleAssignment
     from openltc.org.roles import Role
 
@@ -150,9 +150,6 @@ def _extended_team(owner: Any) -> list[tuple[Any, str]]:
     )
     if executive is not None:
         people.append((executive.user, TeamRole.PROJECT_EXECUTIVE))
-    finance = RoleAssignment.objects.filter(role=Role.FINANCE).select_related("user").order_by("pk").first()
-    if finance is not None:
-        people.append((finance.user, TeamRole.PROJECT_FINANCE))
     return people
 
 

@@ -122,7 +122,7 @@ def test_a_grade_needs_the_company_level(rep, teammate, fr, manager, executive, 
     # The A grade requires its extended team (grade settings) besides the iron triangle.
     with pytest.raises(TransitionRefused, match=r"Grade A needs these roles on the team first: .*项目高管"):
         advance(rep, o, Stage.INITIATED)
-    for role in (TeamRole.PROJECT_EXECUTIVE, TeamRole.PROJECT_LEADER, TeamRole.PROJECT_FINANCE):
+    for role in (TeamRole.PROJECT_EXECUTIVE, TeamRole.PROJECT_LEADER):
         services.team_member_add(actor=rep, opportunity=o, user=region_vp, role=role)
     assert advance(rep, o, Stage.INITIATED).stage == Stage.INITIATED
 

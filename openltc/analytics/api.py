@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from openltc.analytics import dashboard as dashboard_module
 from openltc.analytics import forecasting, selectors, services
@@ -384,16 +384,19 @@ def forecast_adjust(request: HttpRequest, payload: AdjustmentIn) -> Any:
         amount=payload.amount,
         reason=payload.reason,
     )
-    return 201, {
-        "id": str(adj.pk),
-        "org_unit_id": adj.org_unit_id,
-        "month": adj.period.strftime("%Y-%m"),
-        "category": adj.category,
-        "amount": adj.amount,
-        "system_amount": adj.system_amount,
-        "reason": adj.reason,
-        "adjusted_by": adj.adjusted_by.get_username(),
-    }
+    return Status(
+        201,
+        {
+            "id": str(adj.pk),
+            "org_unit_id": adj.org_unit_id,
+            "month": adj.period.strftime("%Y-%m"),
+            "category": adj.category,
+            "amount": adj.amount,
+            "system_amount": adj.system_amount,
+            "reason": adj.reason,
+            "adjusted_by": adj.adjusted_by.get_username(),
+        },
+    )
 
 
 @router.get(

@@ -22,6 +22,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("leads", _("Leads"), "leads:list"),
     NavItem("customers", _("Customers"), "customers:list"),
     NavItem("opportunities", _("Opportunities"), "opportunities:list"),
+    NavItem("bids", _("Bids"), "bids:list"),
     NavItem("decisions", _("Decisions"), "decisions:inbox"),
     NavItem("contracts", _("Contracts"), "contracts:list"),
     NavItem("delivery", _("Delivery"), "delivery:list"),

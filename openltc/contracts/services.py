@@ -1032,7 +1032,25 @@ def receivable_trigger_record(
     *, actor: Any, contract: Contract, plan_line_id: Any, trigger_date: datetime.date
 ) -> ReceivablePlanLine:
     """The milestone's trigger event happened on ``trigger_date``: the due date follows."""
-    locked = _lock(actor, contract)
+    return _record_trigger(_lock(actor, contract), actor, plan_line_id, trigger_date, via="contract")
+
+
+@transaction.atomic
+def receivable_trigger_on_acceptance(
+    *, actor: Any, contract: Contract, plan_line_id: Any, trigger_date: datetime.date, acceptance: str
+) -> ReceivablePlanLine:
+    """The customer accepted the delivery milestone linked to this plan line.
+
+    Called by the delivery service, which has already checked that ``actor`` may record the
+    acceptance on the delivery project (the FR in charge or a team member, who need not hold change
+    rights on the contract itself); the contract is locked but not checked for the actor."""
+    locked = lock_for_update(Contract.objects.all(), pk=contract.pk)
+    return _record_trigger(locked, actor, plan_line_id, trigger_date, via=f"acceptance {acceptance}")
+
+
+def _record_trigger(
+    locked: Contract, actor: Any, plan_line_id: Any, trigger_date: datetime.date, *, via: str
+) -> ReceivablePlanLine:
     if locked.status not in (S.SIGNED, S.ARCHIVED, S.EXECUTING):
         raise Conflict(_("Trigger dates are recorded once the contract is signed."))
     line = lock_for_update(
@@ -1048,7 +1066,11 @@ def receivable_trigger_record(
         action="contract.receivable_trigger_recorded",
         subject=locked,
         before=before,
-        after={**snapshot(line, ["trigger_date", "planned_due_date"]), "milestone": str(line.milestone)},
+        after={
+            **snapshot(line, ["trigger_date", "planned_due_date"]),
+            "milestone": str(line.milestone),
+            "via": via,
+        },
     )
     return line
 

@@ -3,7 +3,7 @@
 manager, and the team), refuses changes to a closed project, validates, saves and records one
 audit event in the same transaction.
 
-Acceptance of a delivery milestone calls ``contracts.services.receivable_trigger_record`` for the
+Acceptance of a delivery milestone calls ``contracts.services.receivable_trigger_on_acceptance`` for the
 linked receivable plan line, in the same transaction: the payment milestone becomes billable.
 """
 
@@ -527,8 +527,12 @@ def acceptance_record(
     if locked.plan_line_id is not None:
         from openltc.contracts import services as contract_services
 
-        line = contract_services.receivable_trigger_record(
-            actor=actor, contract=project.contract, plan_line_id=locked.plan_line_id, trigger_date=accepted_on
+        line = contract_services.receivable_trigger_on_acceptance(
+            actor=actor,
+            contract=project.contract,
+            plan_line_id=locked.plan_line_id,
+            trigger_date=accepted_on,
+            acceptance=acceptance.certificate_reference,
         )
         triggered = str(line.pk)
     _bump(project)

@@ -481,3 +481,22 @@ def test_closure_conditions_and_atcc(rep):
     assert next(s for s in closure.evaluate(contract) if s.code == "delivery").met
     with pytest.raises(Conflict, match="The delivery project is closed"):
         make_item(rep, project)
+
+
+def test_the_fr_in_charge_records_acceptance_without_rights_on_the_contract(rep, org):
+    # The FR works on the delivery project, not on the contract: the acceptance still makes the
+    # linked payment milestone billable (the delivery service is the one that checks the rights).
+    from conftest import make_user
+    from openltc.core.visibility import CHANGE, can_access
+    from openltc.org.roles import Role
+
+    fr = make_user("fr.only", (Role.FULFILMENT, org.sh_team, None), home=org.sh_team)
+    project = make_project(rep, fr=fr)
+    assert not can_access(fr, project.contract, CHANGE)
+    line = plan_line(project)
+    m = make_item(rep, project, kind="milestone", name="PAC", plan_line=line)
+    services.project_start(actor=rep, project=project)
+    _accept(fr, m)
+    assert ReceivablePlanLine.objects.get(pk=line.pk).trigger_date == timezone.localdate()
+    event = AuditEvent.objects.get(action="contract.receivable_trigger_recorded")
+    assert (event.actor_id, event.after["via"]) == (fr.pk, "acceptance AC-1")

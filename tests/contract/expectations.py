@@ -623,6 +623,10 @@ API: dict[str, Entry] = {
     "POST /api/v1/opportunities/{opportunity_id}/advance": _api(
         API_VIEW_RECORD, note="the generated stage is refused (422) before the permission check"
     ),
+    "POST /api/v1/opportunities/{opportunity_id}/grade/override": _api(
+        outcomes(NO, anonymous=E401, other_rep=E404, manager=OK, sdt=OK, admin=OK),
+        note="overriding the grade is for managers of the opportunity's unit",
+    ),
     "POST /api/v1/leads/{lead_id}/merge": _api(
         API_WRITE_RECORD, body={"merge_id": Rec("leads.Lead", index=1)}
     ),

@@ -25,7 +25,7 @@ router = Router(tags=["Bids"])
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class ItemOut(Schema):
+class BidItemOut(Schema):
     id: UUID
     title: str
     category: str
@@ -46,7 +46,7 @@ class QuestionOut(Schema):
     answered_at: datetime.datetime | None
 
 
-class CompetitorOut(Schema):
+class BidCompetitorOut(Schema):
     id: UUID
     competitor: str
     price: Decimal | None
@@ -64,14 +64,14 @@ class RecoveryOut(Schema):
     outcome: str
 
 
-class ReviewOut(Schema):
+class PostBidReviewOut(Schema):
     reasons: str
     lessons: str
     recorded_by_id: int
     updated_at: datetime.datetime
 
 
-class ActionOut(Schema):
+class BidActionOut(Schema):
     code: str
     label: str
     allowed: bool
@@ -113,13 +113,13 @@ class BidOut(Schema):
 
 
 class BidDetailOut(BidOut):
-    items: list[ItemOut]
+    items: list[BidItemOut]
     questions: list[QuestionOut]
-    competitor_prices: list[CompetitorOut]
+    competitor_prices: list[BidCompetitorOut]
     recovery_actions: list[RecoveryOut]
-    review: ReviewOut | None
+    review: PostBidReviewOut | None
     atb_approved: bool
-    actions: list[ActionOut]
+    actions: list[BidActionOut]
 
     @staticmethod
     def resolve_items(obj: Bid) -> list[Any]:
@@ -197,7 +197,7 @@ class TransitionIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-class ItemIn(Schema):
+class BidItemIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     category: str = "other"
     prevents_disqualification: bool = False
@@ -206,7 +206,7 @@ class ItemIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class ItemUpdateIn(Schema):
+class BidItemUpdateIn(Schema):
     title: str | None = Field(None, min_length=1, max_length=200)
     category: str | None = None
     prevents_disqualification: bool | None = None
@@ -222,7 +222,7 @@ class QuestionIn(Schema):
     asked_at: datetime.datetime | None = None
 
 
-class AnswerIn(Schema):
+class BidAnswerIn(Schema):
     answer: str = Field(..., min_length=1, max_length=5000)
     answered_at: datetime.datetime | None = None
 
@@ -246,12 +246,12 @@ class RecoveryUpdateIn(Schema):
     outcome: str = Field("", max_length=500)
 
 
-class ReviewIn(Schema):
+class PostBidReviewIn(Schema):
     reasons: str = Field(..., min_length=1, max_length=10000)
     lessons: str = Field(..., min_length=1, max_length=10000)
 
 
-class MemberOut(Schema):
+class NegotiationMemberOut(Schema):
     id: UUID
     user_id: int
     role: str
@@ -299,7 +299,7 @@ class NegotiationOut(Schema):
     payment_terms: str
     payment_risk: str
     margin_pct: Decimal | None
-    members: list[MemberOut]
+    members: list[NegotiationMemberOut]
     concessions: list[ConcessionOut]
     term_changes: list[TermChangeOut]
     routing: RoutingOut
@@ -307,7 +307,7 @@ class NegotiationOut(Schema):
     agreement_note: str
 
 
-class MemberIn(Schema):
+class NegotiationMemberIn(Schema):
     user_id: int
     role: Literal["lead", "technical", "commercial", "legal", "finance"]
 
@@ -429,10 +429,10 @@ def negotiation_get(request: HttpRequest, opportunity_id: UUID) -> Any:
 
 @router.post(
     "/negotiations/{opportunity_id}/team",
-    response={201: MemberOut, **ERROR_RESPONSES},
+    response={201: NegotiationMemberOut, **ERROR_RESPONSES},
     summary="Add a negotiator",
 )
-def negotiation_member_add(request: HttpRequest, opportunity_id: UUID, payload: MemberIn) -> Any:
+def negotiation_member_add(request: HttpRequest, opportunity_id: UUID, payload: NegotiationMemberIn) -> Any:
     opportunity = _opportunity(request, opportunity_id)
     member = services.negotiation_member_add(
         actor=request.user, opportunity=opportunity, user=_user(payload.user_id, "user_id"), role=payload.role
@@ -578,9 +578,9 @@ for _code, _summary in (
 
 
 @router.post(
-    "/{bid_id}/checklist", response={201: ItemOut, **ERROR_RESPONSES}, summary="Add a checklist item"
+    "/{bid_id}/checklist", response={201: BidItemOut, **ERROR_RESPONSES}, summary="Add a checklist item"
 )
-def checklist_item_add(request: HttpRequest, bid_id: UUID, payload: ItemIn) -> Any:
+def checklist_item_add(request: HttpRequest, bid_id: UUID, payload: BidItemIn) -> Any:
     bid = _bid(request, bid_id)
     data = payload.dict(exclude={"owner_id"})
     data["owner"] = _user(payload.owner_id, "owner_id")
@@ -589,10 +589,10 @@ def checklist_item_add(request: HttpRequest, bid_id: UUID, payload: ItemIn) -> A
 
 @router.patch(
     "/{bid_id}/checklist/{item_id}",
-    response={200: ItemOut, **ERROR_RESPONSES},
+    response={200: BidItemOut, **ERROR_RESPONSES},
     summary="Update a checklist item",
 )
-def checklist_item_update(request: HttpRequest, bid_id: UUID, item_id: UUID, payload: ItemUpdateIn) -> Any:
+def checklist_item_update(request: HttpRequest, bid_id: UUID, item_id: UUID, payload: BidItemUpdateIn) -> Any:
     bid = _bid(request, bid_id)
     item = _child(BidChecklistItem, bid, item_id)
     data = payload.dict(exclude_unset=True)
@@ -619,7 +619,7 @@ def question_add(request: HttpRequest, bid_id: UUID, payload: QuestionIn) -> Any
     response={200: QuestionOut, **ERROR_RESPONSES},
     summary="Record the answer to a clarification",
 )
-def question_answer(request: HttpRequest, bid_id: UUID, question_id: UUID, payload: AnswerIn) -> Any:
+def question_answer(request: HttpRequest, bid_id: UUID, question_id: UUID, payload: BidAnswerIn) -> Any:
     bid = _bid(request, bid_id)
     question = _child(BidQuestion, bid, question_id)
     return services.question_answer(actor=request.user, question=question, **payload.dict())
@@ -627,7 +627,7 @@ def question_answer(request: HttpRequest, bid_id: UUID, question_id: UUID, paylo
 
 @router.post(
     "/{bid_id}/competitor-prices",
-    response={201: CompetitorOut, **ERROR_RESPONSES},
+    response={201: BidCompetitorOut, **ERROR_RESPONSES},
     summary="Record a competitor's price at the opening",
 )
 def competitor_price_add(request: HttpRequest, bid_id: UUID, payload: CompetitorIn) -> Any:
@@ -668,10 +668,10 @@ def recovery_action_update(
 
 @router.put(
     "/{bid_id}/post-bid-review",
-    response={200: ReviewOut, **ERROR_RESPONSES},
+    response={200: PostBidReviewOut, **ERROR_RESPONSES},
     summary="Record the post-bid review (标后总结)",
 )
-def post_bid_review(request: HttpRequest, bid_id: UUID, payload: ReviewIn) -> Any:
+def post_bid_review(request: HttpRequest, bid_id: UUID, payload: PostBidReviewIn) -> Any:
     bid = _bid(request, bid_id)
     return services.post_bid_review_record(
         actor=request.user, bid=bid, reasons=payload.reasons, lessons=payload.lessons

@@ -200,7 +200,7 @@ class MilestonesIn(Schema):
     milestones: list[MilestoneIn]
 
 
-class VersionIn(Schema):
+class ContractVersionIn(Schema):
     lock_version: int | None = None
 
 
@@ -209,14 +209,14 @@ class ReasonIn(Schema):
     lock_version: int | None = None
 
 
-class OpinionIn(Schema):
+class ContractOpinionIn(Schema):
     function: str
     verdict: str
     reasons: str = ""
     conditions: str = ""
 
 
-class OpinionOut(Schema):
+class ContractOpinionOut(Schema):
     id: UUID
     version: int
     function: str
@@ -487,7 +487,7 @@ def contract_milestones_replace(request: HttpRequest, contract_id: UUID, payload
     response={200: ContractOut, **ERROR_RESPONSES},
     summary="Submit for contract review",
 )
-def contract_submit(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+def contract_submit(request: HttpRequest, contract_id: UUID, payload: ContractVersionIn) -> Any:
     return _act(request, contract_id, services.contract_submit, expected_version=payload.lock_version)
 
 
@@ -508,10 +508,10 @@ def contract_rework(request: HttpRequest, contract_id: UUID, payload: ReasonIn) 
 
 @router.post(
     "/{contract_id}/opinions",
-    response={201: OpinionOut, **ERROR_RESPONSES},
+    response={201: ContractOpinionOut, **ERROR_RESPONSES},
     summary="Give a contract review opinion (legal, finance, delivery or credit)",
 )
-def contract_opinion(request: HttpRequest, contract_id: UUID, payload: OpinionIn) -> Any:
+def contract_opinion(request: HttpRequest, contract_id: UUID, payload: ContractOpinionIn) -> Any:
     opinion = services.review_opinion_give(
         actor=request.user, contract=_get(request, contract_id), **payload.dict()
     )
@@ -523,7 +523,7 @@ def contract_opinion(request: HttpRequest, contract_id: UUID, payload: OpinionIn
     response={200: ContractOut, **ERROR_RESPONSES},
     summary="Complete the review; the contract awaits the ATC decision",
 )
-def contract_complete_review(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+def contract_complete_review(request: HttpRequest, contract_id: UUID, payload: ContractVersionIn) -> Any:
     return _act(
         request, contract_id, services.contract_complete_review, expected_version=payload.lock_version
     )
@@ -534,7 +534,7 @@ def contract_complete_review(request: HttpRequest, contract_id: UUID, payload: V
     response={200: ContractOut, **ERROR_RESPONSES},
     summary="Start the countersign (needs an approved ATC decision)",
 )
-def contract_start_countersign(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+def contract_start_countersign(request: HttpRequest, contract_id: UUID, payload: ContractVersionIn) -> Any:
     return _act(
         request, contract_id, services.contract_start_countersign, expected_version=payload.lock_version
     )
@@ -638,7 +638,7 @@ def contract_confirm_receipt(request: HttpRequest, contract_id: UUID, payload: R
     response={200: ContractOut, **ERROR_RESPONSES},
     summary="Start execution (needs a passed receipt check)",
 )
-def contract_execute(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+def contract_execute(request: HttpRequest, contract_id: UUID, payload: ContractVersionIn) -> Any:
     return _act(
         request, contract_id, services.contract_start_execution, expected_version=payload.lock_version
     )
@@ -867,7 +867,9 @@ def change_update(request: HttpRequest, contract_id: UUID, change_id: UUID, payl
     response={200: ChangeSubmittedOut, **ERROR_RESPONSES},
     summary="Submit the change for change review and the ATAC decision (opens the ATAC case)",
 )
-def change_submit(request: HttpRequest, contract_id: UUID, change_id: UUID, payload: VersionIn) -> Any:
+def change_submit(
+    request: HttpRequest, contract_id: UUID, change_id: UUID, payload: ContractVersionIn
+) -> Any:
     case = services.change_submit(
         actor=request.user,
         change=_change(request, contract_id, change_id),
@@ -973,7 +975,7 @@ def contract_open_atcc_case(request: HttpRequest, contract_id: UUID) -> Any:
     response={200: ContractOut, **ERROR_RESPONSES},
     summary="Close an executing contract (needs the closure conditions met and an approved ATCC decision)",
 )
-def contract_close(request: HttpRequest, contract_id: UUID, payload: VersionIn) -> Any:
+def contract_close(request: HttpRequest, contract_id: UUID, payload: ContractVersionIn) -> Any:
     return _act(request, contract_id, services.contract_close, expected_version=payload.lock_version)
 
 

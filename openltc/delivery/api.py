@@ -32,7 +32,7 @@ router = Router(tags=["Delivery"])
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class MemberOut(Schema):
+class DeliveryMemberOut(Schema):
     id: UUID
     user_id: int
     user_name: str
@@ -78,7 +78,7 @@ class ProjectOut(Schema):
 
 
 class ProjectDetailOut(ProjectOut):
-    team: list[MemberOut]
+    team: list[DeliveryMemberOut]
     unmet_for_closure: list[str]
 
     @staticmethod
@@ -113,22 +113,22 @@ class ProjectUpdateIn(Schema):
     lock_version: int | None = None
 
 
-class MemberIn(Schema):
+class DeliveryMemberIn(Schema):
     user_id: int
     role: str
 
 
-class VersionIn(Schema):
+class DeliveryVersionIn(Schema):
     lock_version: int | None = None
 
 
-class CloseIn(VersionIn):
+class CloseIn(DeliveryVersionIn):
     summary: str = Field(..., max_length=10000)
     lessons_learned: str = Field("", max_length=10000)
     customer_satisfaction: int | None = Field(None, ge=1, le=5)
 
 
-class ItemOut(Schema):
+class PlanItemOut(Schema):
     id: UUID
     project_id: UUID
     stream: str
@@ -159,7 +159,7 @@ class ItemOut(Schema):
         return acceptance.accepted_on if acceptance else None
 
 
-class ItemIn(Schema):
+class PlanItemIn(Schema):
     stream: str
     kind: str = "task"
     name: str = Field(..., min_length=1, max_length=200)
@@ -173,7 +173,7 @@ class ItemIn(Schema):
     depends_on: list[UUID] = []
 
 
-class ItemUpdateIn(Schema):
+class PlanItemUpdateIn(Schema):
     stream: str | None = None
     kind: str | None = None
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -365,7 +365,7 @@ class CostSummaryOut(Schema):
     eac: Decimal | None
 
 
-class ReviewIn(Schema):
+class QualityReviewIn(Schema):
     kind: str
     title: str = Field(..., min_length=1, max_length=200)
     review_date: datetime.date
@@ -373,7 +373,7 @@ class ReviewIn(Schema):
     plan_item_id: UUID | None = None
 
 
-class ReviewOut(Schema):
+class QualityReviewOut(Schema):
     id: UUID
     project_id: UUID
     kind: str
@@ -421,7 +421,7 @@ class MeetingIn(Schema):
     actions: list[ActionIn] = []
 
 
-class ActionOut(Schema):
+class DeliveryActionOut(Schema):
     id: UUID
     description: str
     owner_id: int
@@ -436,7 +436,7 @@ class MeetingOut(Schema):
     title: str
     held_on: datetime.date
     minutes: str
-    actions: list[ActionOut]
+    actions: list[DeliveryActionOut]
 
     @staticmethod
     def resolve_actions(obj: Any) -> list[Any]:
@@ -602,8 +602,10 @@ def project_update(request: HttpRequest, project_id: UUID, payload: ProjectUpdat
     return _project(request, project_id)
 
 
-@router.post("/{project_id}/team", response={201: MemberOut, **ERROR_RESPONSES}, summary="Add a team member")
-def member_add(request: HttpRequest, project_id: UUID, payload: MemberIn) -> Any:
+@router.post(
+    "/{project_id}/team", response={201: DeliveryMemberOut, **ERROR_RESPONSES}, summary="Add a team member"
+)
+def member_add(request: HttpRequest, project_id: UUID, payload: DeliveryMemberIn) -> Any:
     project = _project(request, project_id)
     member = services.member_add(
         actor=request.user, project=project, user=_user(payload.user_id, "user"), role=payload.role
@@ -623,7 +625,7 @@ def member_remove(request: HttpRequest, team_member_id: UUID) -> Any:
 @router.post(
     "/{project_id}/start", response={200: ProjectDetailOut, **ERROR_RESPONSES}, summary="Start execution"
 )
-def project_start(request: HttpRequest, project_id: UUID, payload: VersionIn) -> Any:
+def project_start(request: HttpRequest, project_id: UUID, payload: DeliveryVersionIn) -> Any:
     services.project_start(
         actor=request.user, project=_project(request, project_id), expected_version=payload.lock_version
     )
@@ -663,17 +665,19 @@ def contract_closure(request: HttpRequest, contract_id: UUID) -> Any:
 # --- the integrated plan ------------------------------------------------------------------------
 
 
-@router.get("/{project_id}/items", response={200: list[ItemOut], **ERROR_RESPONSES}, summary="The plan items")
+@router.get(
+    "/{project_id}/items", response={200: list[PlanItemOut], **ERROR_RESPONSES}, summary="The plan items"
+)
 def item_list(request: HttpRequest, project_id: UUID) -> Any:
     return list(selectors.items(_project(request, project_id)))
 
 
 @router.post(
     "/{project_id}/items",
-    response={201: ItemOut, **ERROR_RESPONSES},
+    response={201: PlanItemOut, **ERROR_RESPONSES},
     summary="Add a task or delivery milestone (dependencies must not form a cycle)",
 )
-def item_create(request: HttpRequest, project_id: UUID, payload: ItemIn) -> Any:
+def item_create(request: HttpRequest, project_id: UUID, payload: PlanItemIn) -> Any:
     project = _project(request, project_id)
     data = payload.dict()
     depends_on = _dependencies(project, data.pop("depends_on"))
@@ -683,8 +687,10 @@ def item_create(request: HttpRequest, project_id: UUID, payload: ItemIn) -> Any:
     return 201, selectors.items(project).get(pk=item.pk)
 
 
-@router.patch("/items/{plan_item_id}", response={200: ItemOut, **ERROR_RESPONSES}, summary="Edit a plan item")
-def item_update(request: HttpRequest, plan_item_id: UUID, payload: ItemUpdateIn) -> Any:
+@router.patch(
+    "/items/{plan_item_id}", response={200: PlanItemOut, **ERROR_RESPONSES}, summary="Edit a plan item"
+)
+def item_update(request: HttpRequest, plan_item_id: UUID, payload: PlanItemUpdateIn) -> Any:
     item = _child(request, PlanItem, plan_item_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("lock_version", None)
@@ -702,7 +708,7 @@ def item_update(request: HttpRequest, plan_item_id: UUID, payload: ItemUpdateIn)
 
 @router.post(
     "/items/{plan_item_id}/estimate",
-    response={200: ItemOut, **ERROR_RESPONSES},
+    response={200: PlanItemOut, **ERROR_RESPONSES},
     summary="Record the three-point estimate (days)",
 )
 def item_estimate(request: HttpRequest, plan_item_id: UUID, payload: EstimateIn) -> Any:
@@ -933,8 +939,10 @@ def cost_summary(request: HttpRequest, project_id: UUID) -> Any:
 # --- quality reviews, meetings, work log -------------------------------------------------------------
 
 
-@router.post("/{project_id}/reviews", response={201: ReviewOut, **ERROR_RESPONSES}, summary="Plan a review")
-def review_create(request: HttpRequest, project_id: UUID, payload: ReviewIn) -> Any:
+@router.post(
+    "/{project_id}/reviews", response={201: QualityReviewOut, **ERROR_RESPONSES}, summary="Plan a review"
+)
+def review_create(request: HttpRequest, project_id: UUID, payload: QualityReviewIn) -> Any:
     project = _project(request, project_id)
     return 201, services.review_create(
         actor=request.user,
@@ -948,7 +956,9 @@ def review_create(request: HttpRequest, project_id: UUID, payload: ReviewIn) -> 
 
 
 @router.post(
-    "/reviews/{review_id}/conclude", response={200: ReviewOut, **ERROR_RESPONSES}, summary="Conclude a review"
+    "/reviews/{review_id}/conclude",
+    response={200: QualityReviewOut, **ERROR_RESPONSES},
+    summary="Conclude a review",
 )
 def review_conclude(request: HttpRequest, review_id: UUID, payload: ConcludeIn) -> Any:
     return services.review_conclude(
@@ -1006,7 +1016,7 @@ def meeting_record(request: HttpRequest, project_id: UUID, payload: MeetingIn) -
 
 @router.post(
     "/actions/{action_item_id}/done",
-    response={200: ActionOut, **ERROR_RESPONSES},
+    response={200: DeliveryActionOut, **ERROR_RESPONSES},
     summary="Mark an action done",
 )
 def action_done(request: HttpRequest, action_item_id: UUID) -> Any:

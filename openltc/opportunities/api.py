@@ -178,7 +178,7 @@ class AmountOut(Schema):
     total: Decimal
 
 
-class PipelineStageOut(Schema):
+class BoardStageOut(Schema):
     stage: str
     label: str
     count: int
@@ -239,7 +239,7 @@ def _reload(user: Any, opportunity: Opportunity) -> Opportunity:
 
 @router.get(
     "/pipeline",
-    response={200: list[PipelineStageOut], **ERROR_RESPONSES},
+    response={200: list[BoardStageOut], **ERROR_RESPONSES},
     summary="Pipeline summary: count and amount per stage",
 )
 def pipeline_summary(request: HttpRequest, filters: Query[OpportunityFilters]) -> Any:
@@ -497,7 +497,7 @@ class ScoreOut(Schema):
     factors: list[FactorOut]
 
 
-class CriterionOut(Schema):
+class ExitCriterionOut(Schema):
     code: str
     name: str
     group: str
@@ -508,7 +508,7 @@ class CriterionOut(Schema):
 
 class AttractivenessOut(Schema):
     score: Decimal | None
-    criteria: list[CriterionOut]
+    criteria: list[ExitCriterionOut]
 
 
 class GradingOut(Schema):

@@ -388,7 +388,13 @@ def case_submit(*, actor: Any, case: DecisionCase, expected_version: int | None 
         locked.round += 1
         locked.review_round = locked.round
     setting = selectors.gate_setting(locked.gate)
-    locked.required_reviews = [f for f in setting.required_reviews if f in ReviewFunction.values]
+    # Review depth: a subject may ask for more (or fewer) functional reviews at this gate than the
+    # gate's default, e.g. an A-grade opportunity gets every functional review at ATB and ATC.
+    depth = getattr(subject, "decision_review_functions", None) if subject is not None else None
+    functions = depth(locked.gate) if callable(depth) else None
+    if functions is None:
+        functions = setting.required_reviews
+    locked.required_reviews = [f for f in functions if f in ReviewFunction.values]
     locked.status = CaseStatus.AWAITING_DECISION if not locked.required_reviews else CaseStatus.SUBMITTED
     locked.submitted_by = actor
     locked.submitted_at = timezone.now()

@@ -31,13 +31,18 @@ GATE_TARGET = {"ATI": Stage.INITIATED, "ATB": Stage.NEGOTIATING, "ATC": Stage.WO
 
 @pytest.fixture
 def people(org: Any, rep: Any, teammate: Any, manager: Any, region_vp: Any, executive: Any) -> dict[str, Any]:
+    finance = make_user("fin.sh", (Role.FINANCE, org.sh, None), home=org.sh)
+    delivery = make_user("delivery.sh", (Role.DELIVERY_MANAGER, org.sh, None), home=org.sh)
     return {
         "rep": rep,
         "teammate": teammate,
         "fr": make_user("fr.sh", (Role.FULFILMENT, org.sh_team, None), home=org.sh_team),
-        "finance": make_user("fin.sh", (Role.FINANCE, org.sh, None), home=org.sh),
+        "finance": finance,
         "legal": make_user("legal.sh", (Role.LEGAL, org.sh, None), home=org.sh),
-        "delivery": make_user("delivery.sh", (Role.DELIVERY_MANAGER, org.sh, None), home=org.sh),
+        "delivery": delivery,
+        # The A grade's review depth adds the credit and supply-chain reviews at ATB and ATC.
+        "credit": finance,
+        "supply_chain": delivery,
         "manager": manager,
         "region_vp": region_vp,
         "executive": executive,

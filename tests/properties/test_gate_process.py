@@ -325,6 +325,9 @@ def test_gate_process_properties(
         "region_vp": region_vp,
         "executive": executive,
         **reviewers,
+        # An A-grade gets every functional review at ATB and ATC (review depth by grade).
+        "credit": reviewers["finance"],
+        "supply_chain": reviewers["delivery"],
     }
     customer = make_customer(rep, rep.home_unit)
     steps: list[int] = []

@@ -127,6 +127,17 @@ def test_a_grade_needs_the_company_level(rep, teammate, fr, manager, executive, 
     assert advance(rep, o, Stage.INITIATED).stage == Stage.INITIATED
 
 
+def test_review_depth_follows_the_grade(rep, teammate, fr):
+    # A-grade: every functional review at ATB (grade settings); C-grade: the gate's default.
+    for grade, expected in (("A", {"finance", "legal", "delivery", "supply_chain", "credit"}), ("C", None)):
+        o = with_triangle(graded(rep, grade), rep, teammate, fr)
+        case = decisions.case_open(actor=rep, subject=o, gate="ATB")
+        fill_checklist(rep, case)
+        case = decisions.case_submit(actor=rep, case=case)
+        default = {"finance", "legal", "delivery"}
+        assert set(case.required_reviews) == (expected or default)
+
+
 @pytest.mark.parametrize("outcome", ["rejected", "deferred"])
 def test_a_rejected_or_deferred_ati_does_not_open_the_gate(rep, teammate, fr, manager, outcome):
     o = with_triangle(graded(rep), rep, teammate, fr)

@@ -219,6 +219,8 @@ def sign_contract(api: Api, o: Opportunity) -> str:
             if response.status_code == 200:
                 signed = True
                 break
+            # Another department's step: refused with the reason, nothing written.
+            assert response.status_code in (403, 409), response.content
         assert signed, f"{who} signed no countersign step: {steps}"
     steps = api.get("cm", f"/contracts/{cid}/countersign/steps")
     assert all(s["status"] == "signed" for s in steps), steps

@@ -23,6 +23,22 @@ from openltc.org.roles import DecisionLevel, Role
 pytest_plugins = ["tests.browser.fixtures"]
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Every transactional test gets ``serialized_rollback``: its flush would otherwise remove the
+    configuration that migrations load (stage settings, the delegation matrix, checklists,
+    countersign departments, evidence file types…) for the tests that follow it. Mixing the two
+    kinds also breaks the restore (a plain flush recreates content types, which the restore then
+    inserts again), so it is all or nothing."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback"):
+            continue
+        item.add_marker(
+            pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+            append=False,
+        )
+
+
 @pytest.fixture(autouse=True)
 def _english_for_each_test() -> Any:
     """Each test starts in the test settings' language: a request made in an earlier test by a

@@ -612,7 +612,7 @@ API: dict[str, Entry] = {
     "POST /api/v1/contracts/{contract_id}/archive": _api(outcomes(OK, anonymous=E401)),
     "POST /api/v1/decisions/cases/{case_id}/attachments": _api(outcomes(OK, anonymous=E401)),
     "POST /api/v1/decisions/cases/{case_id}/opinions": _api(
-        outcomes(OK, anonymous=E401), note="the generated body fails validation before the case lookup"
+        API_VIEW_RECORD, note="anyone who sees the case is answered by the review rules (4xx for non-reviewers)"
     ),
     "POST /api/v1/contracts/{contract_id}/opinions": _api(
         outcomes(NO, anonymous=E401, other_rep=E404, admin=OK),

@@ -144,7 +144,9 @@ def write_section(result: dict[str, Any]) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--leads", type=int, default=20_000)
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=60)
@@ -161,7 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     run([PYTHON, "-m", "openltc", "collectstatic", "--noinput", "-v", "0"], env)
     port = free_port()
     server = subprocess.Popen(
-        [PYTHON, "-m", "openltc", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+        [
+            PYTHON,
+            "-m",
+            "openltc",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         start_new_session=True,
     )
@@ -172,9 +185,25 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(f"http://127.0.0.1:{port}/healthz", 60)
         subprocess.run(
             [
-                PYTHON, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-                "--host", f"http://127.0.0.1:{port}", "-u", str(args.users), "-r", str(max(1, args.users // 4)),
-                "--run-time", f"{args.seconds}s", "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
+                PYTHON,
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "-u",
+                str(args.users),
+                "-r",
+                str(max(1, args.users // 4)),
+                "--run-time",
+                f"{args.seconds}s",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
             ],
             env={**env, "DJANGO_SETTINGS_MODULE": "openltc.config.settings.production"},
             check=False,

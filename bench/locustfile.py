@@ -97,7 +97,9 @@ class SalesUser(HttpUser):
             "estimated_value": str(random.randint(10, 5000) * 1000),
             "currency": "CNY",
         }
-        response = self.client.post("/api/v1/leads/", json=payload, headers=self._api_headers(), name="API capture lead")
+        response = self.client.post(
+            "/api/v1/leads/", json=payload, headers=self._api_headers(), name="API capture lead"
+        )
         if response.status_code == 201:
             self.lead_ids.append(str(response.json()["id"]))
 

@@ -68,7 +68,13 @@ def analytics_adjust_body(ctx):
     unit_id = RoleAssignment.objects.filter(user=ctx.user("manager"), role="sales_manager").values_list(
         "org_unit_id", flat=True
     )[0]
-    return {"org_unit_id": unit_id, "month": "2026-09", "category": "commit", "amount": "1", "reason": "contract"}
+    return {
+        "org_unit_id": unit_id,
+        "month": "2026-09",
+        "category": "commit",
+        "amount": "1",
+        "reason": "contract",
+    }
 
 
 # --- fixture records ----------------------------------------------------------------------------
@@ -408,17 +414,28 @@ PAGES: dict[str, Entry] = {
     "delivery:form": Entry(CHANGE_RECORD, args={"pk": DELIVERY, "code": "risk"}),
     "delivery:record_form": Entry(
         CHANGE_RECORD,
-        args={"pk": Rec("delivery.Risk", attr="project_id"), "code": "risk_edit", "target_id": Rec("delivery.Risk")},
+        args={
+            "pk": Rec("delivery.Risk", attr="project_id"),
+            "code": "risk_edit",
+            "target_id": Rec("delivery.Risk"),
+        },
     ),
     "delivery:evidence": Entry(
         VIEW_RECORD, args={"pk": delivery_acceptance_project, "acceptance_id": delivery_acceptance_id}
     ),
     "delivery:member_remove": Entry(
         POST_ONLY,
-        args={"pk": Rec("delivery.ProjectMember", attr="project_id"), "member_id": Rec("delivery.ProjectMember")},
+        args={
+            "pk": Rec("delivery.ProjectMember", attr="project_id"),
+            "member_id": Rec("delivery.ProjectMember"),
+        },
     ),
-    "delivery:finding_close": Entry(POST_ONLY, args={"pk": delivery_finding_project, "finding_id": delivery_finding_id}),
-    "delivery:action_done": Entry(POST_ONLY, args={"pk": delivery_action_project, "action_id": delivery_action_id}),
+    "delivery:finding_close": Entry(
+        POST_ONLY, args={"pk": delivery_finding_project, "finding_id": delivery_finding_id}
+    ),
+    "delivery:action_done": Entry(
+        POST_ONLY, args={"pk": delivery_action_project, "action_id": delivery_action_id}
+    ),
     # bids
     "bids:list": Entry(SIGNED_IN),
     "bids:create": Entry(CHANGE_RECORD, args={"opportunity_pk": OPP}),
@@ -569,7 +586,8 @@ API: dict[str, Entry] = {
         outcomes(NO, anonymous=E401, other_rep=E404, admin=OK), note="the moderator (the FR) runs the rounds"
     ),
     "POST /api/v1/delivery/delphi/{delphi_id}/finish": _api(
-        outcomes(NO, anonymous=E401, other_rep=E404, admin=OK), note="the moderator (the FR) records the result"
+        outcomes(NO, anonymous=E401, other_rep=E404, admin=OK),
+        note="the moderator (the FR) records the result",
     ),
     "POST /api/v1/decisions/cases": _api(API_SIGNED_IN),
     # one record, read
@@ -612,7 +630,8 @@ API: dict[str, Entry] = {
     "POST /api/v1/contracts/{contract_id}/archive": _api(outcomes(OK, anonymous=E401)),
     "POST /api/v1/decisions/cases/{case_id}/attachments": _api(outcomes(OK, anonymous=E401)),
     "POST /api/v1/decisions/cases/{case_id}/opinions": _api(
-        API_VIEW_RECORD, note="anyone who sees the case is answered by the review rules (4xx for non-reviewers)"
+        API_VIEW_RECORD,
+        note="anyone who sees the case is answered by the review rules (4xx for non-reviewers)",
     ),
     "POST /api/v1/contracts/{contract_id}/opinions": _api(
         outcomes(NO, anonymous=E401, other_rep=E404, admin=OK),

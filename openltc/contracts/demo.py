@@ -228,14 +228,14 @@ def build(*, stdout: Any = None) -> None:
         (c for c in standard if c.status == "awaiting_atc"), None
     )
     to_close = next((c for c in standard if c.status == "awaiting_atc" and c != to_amend), None)
-    for contract, script in ((to_amend, _amend), (to_close, _close)):
-        if contract is None:
+    for candidate, script in ((to_amend, _amend), (to_close, _close)):
+        if candidate is None:
             continue
         try:
             with transaction.atomic():
-                contract = _execute(contract, reviewers)
+                contract = _execute(candidate, reviewers)
         except DomainError as exc:
-            _note(stdout, f"demo: {contract.number} stays awaiting ATC ({exc.message})")
+            _note(stdout, f"demo: {candidate.number} stays awaiting ATC ({exc.message})")
             continue
         try:
             with transaction.atomic():

@@ -23,20 +23,59 @@ from openltc.org.roles import DecisionLevel, Role
 pytest_plugins = ["tests.browser.fixtures"]
 
 
-def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Every transactional test gets ``serialized_rollback``: its flush would otherwise remove the
-    configuration that migrations load (stage settings, the delegation matrix, checklists,
-    countersign departments, evidence file types…) for the tests that follow it. Mixing the two
-    kinds also breaks the restore (a plain flush recreates content types, which the restore then
-    inserts again), so it is all or nothing."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is None or not marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback"):
-            continue
-        item.add_marker(
-            pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-            append=False,
-        )
+# The configuration that data migrations load: (migration module, loader, model that is empty
+# when the configuration is missing). Transactional tests flush the database, which removes it.
+CONFIGURATION_LOADERS = [
+    ("openltc.customers.migrations.0003_default_config_lists", "seed", "customers.CustomerTier"),
+    ("openltc.leads.migrations.0002_default_configuration", "create_defaults", "leads.NurturingCriterion"),
+    (
+        "openltc.opportunities.migrations.0002_default_stage_settings",
+        "create_defaults",
+        "opportunities.StageSetting",
+    ),
+    (
+        "openltc.opportunities.migrations.0005_default_assessment_settings",
+        "create_defaults",
+        "opportunities.GradeSetting",
+    ),
+    ("openltc.opportunities.migrations.0006_a_grade_roles_without_finance", "forwards", None),
+    ("openltc.decisions.migrations.0002_default_configuration", "load", "decisions.DelegationRule"),
+    (
+        "openltc.contracts.migrations.0002_frozen_version_guard_and_departments",
+        "add_departments",
+        "contracts.CountersignDepartment",
+    ),
+    ("openltc.guidance.migrations.0002_default_playbooks", "create_playbooks", "guidance.Playbook"),
+    ("openltc.delivery.migrations.0002_default_settings", "create_defaults", "delivery.EvidenceFileType"),
+    ("openltc.cash.migrations.0002_defaults", "create_defaults", "cash.CashPolicy"),
+    ("openltc.analytics.migrations.0002_default_settings", "create", "analytics.AnalyticsSettings"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _configuration_after_a_flush(request: Any) -> None:
+    """Transactional tests start with the migration-loaded configuration (stage settings, the
+    delegation matrix, checklists, countersign departments, evidence types…): an earlier
+    transactional test's flush removed it. Each loader runs only when its table is empty."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+    from django.db import transaction
+
+    ran_previous = False
+    for module, loader, probe in CONFIGURATION_LOADERS:
+        if probe is None:
+            needed = ran_previous
+        else:
+            needed = not django_apps.get_model(probe).objects.exists()
+        ran_previous = needed
+        if needed:
+            with transaction.atomic():
+                getattr(import_module(module), loader)(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ from openltc.opportunities.models import Opportunity
 from openltc.opportunities.tests.factories import make_opportunity
 from openltc.org.roles import Role
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 API = "/api/v1"
 

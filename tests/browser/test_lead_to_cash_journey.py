@@ -27,7 +27,7 @@ from openltc.opportunities.models import Opportunity
 from openltc.opportunities.tests.factories import make_opportunity
 from openltc.org.roles import Role
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FIRST_CHOICE = object()
 PDF = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%chain journey\n"}

@@ -22,9 +22,8 @@ from openltc.opportunities.choices import Stage
 from openltc.opportunities.models import Opportunity
 from openltc.org.roles import Role
 
-# serialized_rollback: the transactional flush would remove the configuration that migrations
-# load (stage settings, delegation matrix, gate checklists, nurturing criteria); it is restored.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional: the root conftest reloads the migration-loaded configuration after a flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GATE_TARGET = {"ATI": Stage.INITIATED, "ATB": Stage.NEGOTIATING, "ATC": Stage.WON}
 

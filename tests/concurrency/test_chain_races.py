@@ -28,7 +28,7 @@ from openltc.opportunities.tests.test_concurrency import ON_POSTGRES, run_at_onc
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL row locks (set DATABASE_URL)"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from openltc.contracts.models import Contract, ContractChange
 from openltc.contracts.tests.test_changes import executing
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_change_through_atac(

@@ -14,9 +14,8 @@ from openltc.opportunities.models import Opportunity
 from openltc.opportunities.tests.factories import make_opportunity
 from openltc.org.roles import Role
 
-# serialized_rollback: the flush would remove the migration-loaded configuration (grade
-# settings, criteria, delegation matrix); it is restored after the test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Transactional: the root conftest reloads the migration-loaded configuration after a flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_evaluation_and_board_drag_with_refusal_then_move(

@@ -1198,6 +1198,10 @@ def change_request(
     values = _clean_change_data(data)
     if not values.get("reason"):
         raise _invalid("reason", _("Give the reason for the change."))
+    if ContractVersion.objects.filter(contract=locked, status=VersionStatus.DRAFT).exists():
+        # A signed contract whose text was never frozen (data entered around the lifecycle): an
+        # amendment would be a second draft of the same contract.
+        raise Conflict(_("The contract still has a draft version; a change amends a signed version."))
     base = _current_version(locked)
     sequence = (locked.changes.order_by("-sequence").values_list("sequence", flat=True).first() or 0) + 1
     amendment = _copy_version(locked, base, actor, _("Amendment %(number)s") % {"number": sequence})

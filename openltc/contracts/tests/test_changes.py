@@ -512,3 +512,14 @@ def test_change_pages_hidden_from_other_region(client, rep, other_rep, admin_use
     client.force_login(other_rep)
     assert client.get(f"/contracts/{contract.pk}/changes/{change.pk}/").status_code == 404
     assert client.get(f"/contracts/{contract.pk}/changes/new/").status_code == 404
+
+
+def test_a_change_on_a_contract_whose_version_is_still_a_draft_is_refused_not_a_server_error(rep):
+    from openltc.contracts.models import Contract
+
+    contract = make_contract(rep)
+    Contract.objects.filter(pk=contract.pk).update(status="executing")
+    contract.refresh_from_db()
+    with pytest.raises(Conflict, match="still has a draft version"):
+        services.change_request(actor=rep, contract=contract, data={"reason": "more routers"})
+    assert not contract.changes.exists()

@@ -603,8 +603,10 @@ API: dict[str, Entry] = {
     "POST /api/v1/customers/{customer_id}/contacts/merge": _api(
         API_CHANGE_RECORD,
         body={
+            # The same contact twice: a valid body on every database (the fixture customer may have
+            # one contact), refused by the merge rules for those who see it, 404 for the others.
             "keep_id": Rec("customers.Contact", {"customer": CUSTOMER}),
-            "merge_id": Rec("customers.Contact", {"customer": CUSTOMER}, index=1),
+            "merge_id": Rec("customers.Contact", {"customer": CUSTOMER}),
         },
     ),
     "POST /api/v1/customers/{customer_id}/relationships": _api(

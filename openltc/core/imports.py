@@ -13,6 +13,7 @@ read-only mode. Row numbers are the file's own: the header is row 1.
 
 from __future__ import annotations
 
+import abc
 import codecs
 import csv
 import datetime
@@ -270,7 +271,7 @@ class ImportRow:
         return not self.errors and not self.duplicate
 
 
-class Importer:
+class Importer(abc.ABC):
     """What an app declares to import one kind of record. Instances live for one run, so they
     may cache lookups (``prepare``) and remember keys seen earlier in the file."""
 
@@ -292,7 +293,8 @@ class Importer:
         return bool(getattr(user, "is_authenticated", False))
 
     def prepare(self) -> None:
-        """Loads what every row needs (lookup tables) once per run."""
+        """Loads what every row needs (lookup tables) once per run. Optional hook."""
+        return None
 
     def validate_row(self, cleaned: dict[str, Any]) -> list[tuple[str, str]]:
         """Checks across fields; returns (field name or "", message) pairs."""
@@ -300,16 +302,17 @@ class Importer:
 
     def before_batch(self, rows: list[ImportRow]) -> None:
         """Called with each batch of valid rows before the duplicate checks, to look keys up in one
-        query; it may add to ``row.errors`` (a value that refers to nothing, say)."""
+        query; it may add to ``row.errors`` (a value that refers to nothing, say). Optional hook."""
+        return None
 
     def duplicate_check(self, cleaned: dict[str, Any]) -> str:
         """A message when the row repeats an existing record (the row is then skipped)."""
         return ""
 
+    @abc.abstractmethod
     def create_rows(self, batch: list[ImportRow], *, actor: Any) -> int:
         """Writes the good rows of one batch; returns how many records were created. May raise
         DomainError, in which case the engine retries row by row to find the bad ones."""
-        raise NotImplementedError
 
     # engine side ------------------------------------------------------------------------------
 

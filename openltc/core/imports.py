@@ -294,7 +294,7 @@ class Importer(abc.ABC):
 
     def prepare(self) -> None:
         """Loads what every row needs (lookup tables) once per run. Optional hook."""
-        return None
+        return
 
     def validate_row(self, cleaned: dict[str, Any]) -> list[tuple[str, str]]:
         """Checks across fields; returns (field name or "", message) pairs."""
@@ -303,7 +303,7 @@ class Importer(abc.ABC):
     def before_batch(self, rows: list[ImportRow]) -> None:
         """Called with each batch of valid rows before the duplicate checks, to look keys up in one
         query; it may add to ``row.errors`` (a value that refers to nothing, say). Optional hook."""
-        return None
+        return
 
     def duplicate_check(self, cleaned: dict[str, Any]) -> str:
         """A message when the row repeats an existing record (the row is then skipped)."""

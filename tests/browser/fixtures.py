@@ -80,6 +80,12 @@ class Journey:
         self.page.click("button[type=submit]")
         self.page.wait_for_url(re.compile(r".*/$"))
 
+    def submit(self, selector: str) -> None:
+        """Clicks a button that posts a whole-page form and waits for the next page: a bare click
+        returns before the navigation, and reading the page then races it."""
+        with self.page.expect_navigation():
+            self.page.click(selector)
+
     def logout(self) -> None:
         self.page.click("form[action$='/accounts/logout/'] button")
 

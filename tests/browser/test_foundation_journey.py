@@ -39,7 +39,7 @@ def test_rep_signs_in_switches_to_chinese_and_manages_a_token(journey, rep):
     j.shot("token-created")
     j.page.reload()
     assert secret not in j.page.content()
-    j.page.click("table button.danger")
+    j.submit("table button.danger")
     assert "已吊销" in j.page.content()
     j.shot("token-revoked")
     rep.refresh_from_db()

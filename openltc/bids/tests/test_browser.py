@@ -39,7 +39,7 @@ def test_bid_page_flow(journey: Any, rep: Any) -> None:
     assert "Power of attorney, sealed" in j.page.locator("#items-h + table").inner_text()
 
     j.page.get_by_role("link", name="Send to bid review").click()
-    j.page.click("form button.primary")
+    j.submit("form button.primary")
     assert "Under bid review" in j.page.content()
     actions = j.page.locator("#bid-actions").inner_text()
     assert "Items that prevent disqualification are still open: Power of attorney, sealed." in actions
@@ -48,10 +48,10 @@ def test_bid_page_flow(journey: Any, rep: Any) -> None:
     j.shot("submit-refused")
 
     j.page.get_by_role("link", name="Cancel the bid").click()
-    j.page.click("form button.danger")
+    j.submit("form button.danger")
     assert "Give the reason." in j.page.content() or "This field is required." in j.page.content()
     j.page.fill("#id_reason", "The customer withdrew the tender")
-    j.page.click("form button.danger")
+    j.submit("form button.danger")
     assert "Cancelled: The customer withdrew the tender" in j.page.content()
     j.shot("cancelled")
     bid.refresh_from_db()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.utils import translation
+from playwright.sync_api import expect
 
 from conftest import make_user
 from openltc.leads.choices import DistributionKind, LeadStatus
@@ -33,7 +34,8 @@ def _submit(j: Any, form: str) -> None:
     """Submits an HTMX form of the detail page and waits for the fragment swap."""
     with j.page.expect_response(lambda r: r.request.method == "POST"):
         j.page.click(f"{form} button[type=submit]")
-    j.page.wait_for_selector("#lead-detail")
+    # the response arrives before HTMX swaps it in; htmx-request stays on the form until then
+    j.page.wait_for_function("document.querySelector('.htmx-request') === null")
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -136,10 +138,12 @@ def test_lead_phase_across_roles(
     assert j.page.locator("form[action$='/action/qualify/'] button").is_disabled()
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.NURTURING
     j.shot(f"{language}-rep-refused-checklist-open")
-    for _i in range(count):
+    for i in range(count):
         with j.page.expect_response(lambda r: r.request.method == "POST"):
             j.page.locator(".checklist li:not(.done) .check-toggle").first.click()
-        j.page.wait_for_selector("#lead-detail")
+        # the response arrives before HTMX swaps the fragment in; wait for the swap itself, or the
+        # next click lands on the old fragment and toggles the same criterion back
+        expect(j.page.locator(".checklist li.done")).to_have_count(i + 1)
     assert j.page.locator(".checklist li.done").count() == count
     j.shot(f"{language}-rep-checklist-met")
     _submit(j, "form[action$='/action/qualify/']")

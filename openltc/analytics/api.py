@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from openltc.analytics import dashboard as dashboard_module
-from openltc.analytics import forecasting, selectors, services
+from openltc.analytics import forecasting, kpis, selectors, services
 from openltc.analytics.selectors import ReportFilters
 from openltc.api.errors import ERROR_RESPONSES
 
@@ -225,6 +225,8 @@ class WinLossOut(Schema):
     win_rate: Decimal | None
     win_rate_amount: Decimal | None
     bids_closed: int
+    bids_awarded: int
+    bids_lost: int
     bid_win_rate: Decimal | None
     disqualified: int
     disqualification_rate: Decimal | None
@@ -298,6 +300,73 @@ class DashboardOut(Schema):
     kpis: KpisOut
     funnel: FunnelOut
     cash: dict[str, Any] | None
+
+
+class KpiRowOut(Schema):
+    key: str
+    label: str
+    role: str
+    role_label: str
+    segment: str
+    user_id: int | None = None
+    org_unit_id: int | None = None
+    opportunities: int
+    open_count: int
+    open_amount: Decimal
+    open_weighted: Decimal
+    won: int
+    lost: int
+    won_amount: Decimal
+    lost_amount: Decimal
+    win_rate: Decimal | None
+    win_rate_amount: Decimal | None
+    signed_count: int
+    signed_amount: Decimal
+    margin_contracts: int
+    margin_estimate: Decimal | None
+    margin_final: Decimal | None
+    margin_gap: Decimal | None
+    milestones_due: int
+    milestones_on_time: int
+    on_time_rate: Decimal | None
+    billing_due: int
+    billing_on_time: int
+    invoice_timeliness: Decimal | None
+    invoiced: Decimal
+    collected: Decimal
+    collection_rate: Decimal | None
+    receivable: Decimal
+    dso: Decimal | None
+    satisfaction: Decimal | None
+    satisfaction_customers: int
+
+
+class KpiRadarSeriesOut(Schema):
+    name: str
+    value: list[float]
+    segment: str
+
+
+class KpiRadarIndicatorOut(Schema):
+    name: str
+    max: int
+
+
+class KpiRadarOut(Schema):
+    indicators: list[KpiRadarIndicatorOut]
+    series: list[KpiRadarSeriesOut]
+
+
+class TeamKpisOut(Schema):
+    period: PeriodOut
+    currency: str
+    by: str
+    rows: list[KpiRowOut]
+    radar: KpiRadarOut
+
+
+class KpiFiltersIn(FiltersIn):
+    by: str | None = None
 
 
 class AdjustmentIn(Schema):
@@ -415,6 +484,24 @@ def win_loss(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
 )
 def cycle_times(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
     return _cycles(selectors.cycle_times(user=request.user, filters=_filters(filters)))
+
+
+@router.get(
+    "/team-kpis",
+    response={200: TeamKpisOut, **ERROR_RESPONSES},
+    summary="Iron-triangle (AR/SR/FR) and team KPIs",
+    description=(
+        "Per person in each iron-triangle role (`by=person`, the default) or per team (`by=team`, "
+        "the opportunity's org unit): open pipeline, win rate, signed value, margin estimate vs "
+        "final, on-time milestones, invoice timeliness, collection rate and DSO, customer "
+        "satisfaction. Rates are fractions (0.5000 = 50 %)."
+    ),
+)
+def team_kpis(request: HttpRequest, filters: Query[KpiFiltersIn]) -> Any:
+    data = filters.dict()
+    by = data.pop("by", None) or kpis.BY_PERSON
+    report_filters = ReportFilters.from_mapping({k: v for k, v in data.items() if v is not None})
+    return kpis.team_kpis(user=request.user, filters=report_filters, by=by)
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openltc.analytics import forecasting, selectors
+from openltc.analytics import forecasting, kpis, selectors
 from openltc.analytics.selectors import ReportFilters
 
 
@@ -15,8 +15,6 @@ def cash_figures(*, user: Any, filters: ReportFilters) -> dict[str, Any] | None:
     (received ÷ invoiced net of credit notes). None when the cash app is not installed."""
     try:
         from openltc.cash import selectors as cash
-        from openltc.cash.choices import InvoiceKind
-        from openltc.cash.models import Invoice
     except ImportError:  # pragma: no cover - the cash app is part of the project
         return None
     cash_filters: dict[str, Any] = {}
@@ -31,17 +29,9 @@ def cash_figures(*, user: Any, filters: ReportFilters) -> dict[str, Any] | None:
     dso_rows = cash.dso(user=user, filters=cash_filters)
     unbilled = cash.unbilled(user=user, filters=cash_filters)
     period = selectors.trailing_period(filters, selectors.load_settings())
-    issued = (
-        Invoice.objects.restrict(user, "view")
-        .filter(kind=InvoiceKind.INVOICE, issue_date__gte=period.start, issue_date__lte=period.end)
-        .filter(contract__in=selectors.contracts_for(user, filters).values("pk"))
-        .order_by()
-        .annotate(
-            net=selectors.money("gross_amount") - selectors.money("credited_amount"),
-            received=selectors.money("allocated_amount"),
-        )
-        .aggregate(net_total=selectors.msum("net"), received_total=selectors.msum("received"))
-    )
+    issued = cash.invoiced_and_collected(
+        user=user, contracts=selectors.contracts_for(user, filters), start=period.start, end=period.end
+    )[0]
     return {
         "aging": [
             {"label": label, "amount": amount, "overdue": i in overdue_index}
@@ -62,9 +52,9 @@ def cash_figures(*, user: Any, filters: ReportFilters) -> dict[str, Any] | None:
         ],
         "dso": dso_rows[0].dso if dso_rows else None,
         "unbilled": selectors.q2(unbilled["total"]),
-        "invoiced": selectors.q2(issued["net_total"]),
-        "collected": selectors.q2(issued["received_total"]),
-        "collection_rate": selectors.ratio(issued["received_total"], issued["net_total"]),
+        "invoiced": issued["invoiced"],
+        "collected": issued["collected"],
+        "collection_rate": selectors.ratio(issued["collected"], issued["invoiced"]),
     }
 
 
@@ -74,6 +64,7 @@ def dashboard(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     wl = selectors.win_loss(user=user, filters=filters)
     trend = forecasting.snapshot_trend(user=user, filters=filters)
     process = selectors.process_view(user=user, filters=filters)
+    teams = kpis.team_kpis(user=user, filters=filters, by=kpis.BY_TEAM)
     open_amount = sum((s["amount"] for s in pipe["stages"]), selectors.ZERO)
     open_weighted = sum((s["weighted"] for s in pipe["stages"]), selectors.ZERO)
     open_count = sum(s["count"] for s in pipe["stages"])
@@ -98,12 +89,15 @@ def dashboard(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         "win_loss": wl,
         "trend": trend,
         "cash": cash_figures(user=user, filters=filters),
+        "teams": teams,
+        "scatter": selectors.deal_scatter(user=user, filters=filters),
     }
 
 
 def dashboard_charts(data: dict[str, Any]) -> dict[str, Any]:
     """What the dashboard's charts draw: funnel, stacked bars (stage × close month), the
-    weekly forecast line and the heat map of deal counts (stage × close month)."""
+    weekly forecast line, the heat map of deal counts (stage × close month), the radar of the
+    team KPIs and the scatter of the open deals (days in stage × amount)."""
     pipe = data["pipeline"]
     heat = []
     for y, stage in enumerate(pipe["stages"]):
@@ -125,4 +119,6 @@ def dashboard_charts(data: dict[str, Any]) -> dict[str, Any]:
         "bars": [[c["amount"] for c in s["cells"]] for s in pipe["stages"]],
         "heat": heat,
         "trend": data["trend"]["weeks"],
+        "radar": data["teams"]["radar"],
+        "scatter": data["scatter"],
     }

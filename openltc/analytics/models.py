@@ -84,6 +84,18 @@ class AnalyticsSettings(models.Model):
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    radar_limit = models.PositiveSmallIntegerField(
+        _("people or teams on a KPI radar"),
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("The radar charts draw this many people or teams, the largest open pipeline first."),
+    )
+    scatter_limit = models.PositiveSmallIntegerField(
+        _("deals on the dashboard scatter"),
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(2000)],
+        help_text=_("The scatter of open deals draws this many, the largest amount first."),
+    )
 
     history = HistoricalRecords()
 

@@ -34,7 +34,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Greatest, Now, RowNumber, Trunc
+from django.db.models.functions import Coalesce, Greatest, Now, RowNumber, Trunc, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +47,21 @@ from openltc.decisions.models import DecisionCase, ExchangeRate
 from openltc.leads.choices import OPEN_STATUSES as LEAD_OPEN_STATUSES
 from openltc.leads.choices import LeadSource, LeadStatus
 from openltc.leads.models import Lead
-from openltc.opportunities.choices import OPEN_STAGES, ForecastCategory, Grade, LossReason, Stage
-from openltc.opportunities.models import STAGE_DEFAULTS, Opportunity, OpportunityStageChange, StageSetting
+from openltc.opportunities.choices import (
+    IRON_TRIANGLE,
+    OPEN_STAGES,
+    ForecastCategory,
+    Grade,
+    LossReason,
+    Stage,
+)
+from openltc.opportunities.models import (
+    STAGE_DEFAULTS,
+    Opportunity,
+    OpportunityStageChange,
+    OpportunityTeamMember,
+    StageSetting,
+)
 from openltc.org.models import OrgUnit
 
 MONEY: DecimalField[Any, Any] = DecimalField(max_digits=24, decimal_places=2)
@@ -371,37 +384,20 @@ def reached_expression(stages: dict[str, StageInfo]) -> Greatest:
 
 
 def cash_funnel(*, user: Any, cohort: QuerySet[Opportunity]) -> dict[str, Any] | None:
-    """Invoiced and collected for the cohort's contracts, from the cash app's invoices (what the
-    user may see; credit notes deducted, receipts allocated): one aggregate query. None when the
-    cash app is not installed."""
+    """Invoiced and collected for the cohort's contracts, through the cash app's selector
+    ``invoiced_and_collected`` (the invoices the user sees, credit notes deducted, receipts
+    allocated; one aggregate query). None when the cash app is not installed."""
     try:
-        from openltc.cash.choices import InvoiceKind
-        from openltc.cash.models import Invoice
+        from openltc.cash.selectors import invoiced_and_collected
     except ImportError:  # pragma: no cover - the cash app is part of the project
         return None
-    invoices = Invoice.objects.restrict(user, VIEW).filter(
-        kind=InvoiceKind.INVOICE, contract__opportunity__in=cohort.values("pk")
-    )
-    agg = (
-        invoices.order_by()
-        .annotate(
-            billed=money("gross_amount"),
-            credited=money("credited_amount"),
-            received=money("allocated_amount"),
-        )
-        .aggregate(
-            invoiced_count=Count("contract__opportunity", distinct=True),
-            gross=msum("billed"),
-            credits=msum("credited"),
-            collected_count=Count("contract__opportunity", distinct=True, filter=Q(allocated_amount__gt=0)),
-            collected_amount=msum("received"),
-        )
-    )
+    contracts = Contract.objects.filter(opportunity__in=cohort.values("pk"))
+    row = invoiced_and_collected(user=user, contracts=contracts)[0]
     return {
-        "invoiced_count": agg["invoiced_count"],
-        "invoiced_amount": q2(agg["gross"]) - q2(agg["credits"]),
-        "collected_count": agg["collected_count"],
-        "collected_amount": q2(agg["collected_amount"]),
+        "invoiced_count": row["invoiced_opportunities"],
+        "invoiced_amount": row["invoiced"],
+        "collected_count": row["collected_opportunities"],
+        "collected_amount": row["collected"],
     }
 
 
@@ -763,37 +759,64 @@ def stage_aging(
     }
 
 
+def deal_scatter(
+    *, user: Any, filters: ReportFilters, cfg: AnalyticsSettings | None = None
+) -> dict[str, Any]:
+    """The open deals as points: days in the current stage × amount (reporting currency), sized
+    by probability, one series per stage; the ``scatter_limit`` largest deals (one query)."""
+    cfg = cfg or load_settings()
+    stages = stage_table()
+    now = timezone.now()
+    rows = list(
+        opportunities_for(user, filters)
+        .filter(stage__in=OPEN_STAGES)
+        .annotate(m=money())
+        .order_by("-m", "number")
+        .values("number", "title", "stage", "m", "probability", "stage_entered_at")[: cfg.scatter_limit]
+    )
+    return {
+        "stages": [{"stage": s, "name": stages[s].label} for s in OPEN_STAGES],
+        "x_label": str(_("Days in stage")),
+        "y_label": str(_("Amount")),
+        "points": [
+            {
+                "number": r["number"],
+                "title": r["title"],
+                "stage": r["stage"],
+                "value": [(now - r["stage_entered_at"]).days, q2(r["m"]), r["probability"]],
+            }
+            for r in rows
+        ],
+    }
+
+
 # --- win/loss -----------------------------------------------------------------------------------
 
 
 def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     """Opportunities closed in the period: win rate by count and amount (won ÷ (won + lost)),
-    bid win rate and disqualification rate over the deals that reached the bid stage, the loss
-    reasons and the competitors who won."""
+    the loss reasons and the competitors who won; bid win rate (中标率) and disqualification
+    rate (废标率) from the bids app's ``bid_rates`` (the bids of these opportunities whose result
+    was recorded in the period)."""
+    from openltc.bids.selectors import bid_rates
+
     cfg = load_settings()
-    stages = stage_table()
     period = trailing_period(filters, cfg)
-    closed = (
-        opportunities_for(user, filters)
-        .filter(
-            stage__in=(Stage.WON, Stage.LOST, Stage.ABANDONED),
-            closed_at__gte=period.start_dt,
-            closed_at__lt=period.end_dt,
-        )
-        .annotate(m=money())
-    )
-    bid = Q(reached__gte=stages[Stage.BIDDING].position)
-    agg = closed.annotate(reached=reached_expression(stages)).aggregate(
+    opportunities = opportunities_for(user, filters)
+    closed = opportunities.filter(
+        stage__in=(Stage.WON, Stage.LOST, Stage.ABANDONED),
+        closed_at__gte=period.start_dt,
+        closed_at__lt=period.end_dt,
+    ).annotate(m=money())
+    agg = closed.aggregate(
         won=Count("pk", filter=Q(stage=Stage.WON)),
         won_amount=msum("m", filter=Q(stage=Stage.WON)),
         lost=Count("pk", filter=Q(stage=Stage.LOST)),
         lost_amount=msum("m", filter=Q(stage=Stage.LOST)),
         abandoned=Count("pk", filter=Q(stage=Stage.ABANDONED)),
         abandoned_amount=msum("m", filter=Q(stage=Stage.ABANDONED)),
-        bids_won=Count("pk", filter=bid & Q(stage=Stage.WON)),
-        bids_lost=Count("pk", filter=bid & Q(stage=Stage.LOST)),
-        disqualified=Count("pk", filter=bid & Q(stage=Stage.LOST, close_reason=LossReason.DISQUALIFIED)),
     )
+    bids = bid_rates(user=user, start=period.start, end=period.end, opportunities=opportunities)
     reasons = list(
         closed.filter(stage__in=(Stage.LOST, Stage.ABANDONED))
         .values("stage", "close_reason")
@@ -809,7 +832,6 @@ def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     )
     reason_labels = dict(LossReason.choices)
     decided = agg["won"] + agg["lost"]
-    bids_closed = agg["bids_won"] + agg["bids_lost"]
     return {
         "period": period.as_dict(),
         "currency": reporting_currency(),
@@ -821,10 +843,12 @@ def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         "abandoned_amount": q2(agg["abandoned_amount"]),
         "win_rate": ratio(agg["won"], decided),
         "win_rate_amount": ratio(agg["won_amount"], q2(agg["won_amount"]) + q2(agg["lost_amount"])),
-        "bids_closed": bids_closed,
-        "bid_win_rate": ratio(agg["bids_won"], bids_closed),
-        "disqualified": agg["disqualified"],
-        "disqualification_rate": ratio(agg["disqualified"], bids_closed),
+        "bids_closed": bids.total,
+        "bids_awarded": bids.awarded,
+        "bids_lost": bids.lost,
+        "bid_win_rate": ratio(bids.awarded, bids.total),
+        "disqualified": bids.disqualified,
+        "disqualification_rate": ratio(bids.disqualified, bids.total),
         "reasons": [
             {
                 "stage": r["stage"],
@@ -912,6 +936,7 @@ def cycle_times(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             changed_at__lt=period.end_dt,
         ).order_by()
         rows.append({"key": key, "label": str(label), **percentiles(moves, F("changed_at") - start, points)})
+    rows.extend(delivery_cycles(user=user, filters=filters, period=period, points=points))
     gates: list[dict[str, Any]] = []
     cases = cases_for(user, filters).filter(
         status=CaseStatus.DECIDED,
@@ -927,6 +952,32 @@ def cycle_times(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             }
         )
     return {"period": period.as_dict(), "points": list(points), "cycles": rows, "gates": gates}
+
+
+def delivery_cycles(
+    *, user: Any, filters: ReportFilters, period: Period, points: tuple[int, ...]
+) -> list[dict[str, Any]]:
+    """Days from the lead's creation date (the opportunity's when it had no lead) to the first
+    customer acceptance in delivery, the first invoice and the first receipt allocated (cash),
+    for the opportunities whose first such event falls in the period; the dates come from the
+    delivery and cash apps' selectors. One query per row."""
+    from openltc.cash.selectors import first_collection_date, first_invoice_date
+    from openltc.delivery.selectors import first_acceptance_date
+
+    begin = TruncDate(Coalesce("origin_lead__created_at", "created_at"))
+    rows = []
+    for key, label, first in (
+        ("to_acceptance", _("Lead → first acceptance (delivery)"), first_acceptance_date(user=user)),
+        ("to_invoice", _("Lead → first invoice"), first_invoice_date(user=user)),
+        ("to_cash", _("Lead → cash (first receipt allocated)"), first_collection_date(user=user)),
+    ):
+        qs = (
+            opportunities_for(user, filters)
+            .annotate(first=first, begin=begin)
+            .filter(first__gte=period.start, first__lte=period.end)
+        )
+        rows.append({"key": key, "label": str(label), **percentiles(qs, F("first") - F("begin"), points)})
+    return rows
 
 
 # --- LTC process view ---------------------------------------------------------------------------
@@ -1062,19 +1113,16 @@ def records(*, user: Any, filters: ReportFilters, kind: str, segment: str) -> Qu
                 status=ContractStatus.WITHDRAWN
             )
         elif head in ("invoiced", "collected"):
-            from openltc.cash.choices import InvoiceKind
-            from openltc.cash.models import Invoice
+            from openltc.cash.selectors import invoiced_contracts
 
             period = trailing_period(filters, cfg)
             cohort = opportunities_for(user, filters).filter(
                 created_at__gte=period.start_dt, created_at__lt=period.end_dt
             )
-            invoices = Invoice.objects.restrict(user, VIEW).filter(
-                kind=InvoiceKind.INVOICE, contract__opportunity__in=cohort.values("pk")
+            contracts = Contract.objects.filter(opportunity__in=cohort.values("pk"))
+            qs_c = qs_c.filter(
+                pk__in=invoiced_contracts(user=user, contracts=contracts, collected=head == "collected")
             )
-            if head == "collected":
-                invoices = invoices.filter(allocated_amount__gt=0)
-            qs_c = qs_c.filter(pk__in=invoices.values("contract_id"))
         elif head == "status" and arg in ContractStatus.values:
             qs_c = qs_c.filter(status=arg)
         else:
@@ -1141,6 +1189,18 @@ def opportunity_records(
         qs = qs.filter(stage=head, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
         if arg:
             qs = qs.filter(close_reason=arg) if head != "won" else qs
+    elif head == "member":
+        user_id, _s, role = arg.partition(":")
+        if _int(user_id) is None or role not in IRON_TRIANGLE:
+            return qs.none()
+        members = OpportunityTeamMember.objects.filter(user_id=_int(user_id), role=role)
+        qs = qs.filter(pk__in=members.values("opportunity"))
+    elif head == "unit":
+        if _int(arg) is None:
+            return qs.none()
+        qs = qs.filter(org_unit_id=_int(arg))
+    elif head == "deal":
+        qs = qs.filter(number=arg)
     elif head == "forecast":
         period = current_month_period(filters)
         in_period = Q(

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("forecast/adjust/", views.forecast_adjust, name="forecast_adjust"),
     path("win-loss/", views.win_loss, name="win_loss"),
     path("cycle-times/", views.cycle_times, name="cycle_times"),
+    path("team-kpis/", views.team_kpis, name="team_kpis"),
     path("process/", views.process, name="process"),
     path("records/", views.records, name="records"),
 ]

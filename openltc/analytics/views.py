@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from openltc.analytics import dashboard as dashboard_module
-from openltc.analytics import forecasting, forms, selectors, services
+from openltc.analytics import forecasting, forms, kpis, selectors, services
 from openltc.analytics.selectors import ReportFilters
 from openltc.core.errors import DomainError
 from openltc.core.exports import Column, export_format, export_response
@@ -304,6 +304,56 @@ def cycle_times(request: HttpRequest) -> HttpResponseBase:
         request,
         "analytics/cycle_times.html",
         _context(request, filters, data=data, rows=rows, high=data["points"][1], chart=_json(chart)),
+    )
+
+
+KPI_COLUMNS = [
+    (_l("Person or team"), "label"),
+    (_l("Role"), "role_label"),
+    (_l("Open deals"), "open_count"),
+    (_l("Open pipeline"), "open_amount"),
+    (_l("Weighted pipeline"), "open_weighted"),
+    (_l("Won"), "won"),
+    (_l("Lost"), "lost"),
+    (_l("Win rate by count"), "win_rate"),
+    (_l("Win rate by amount"), "win_rate_amount"),
+    (_l("Contracts signed"), "signed_count"),
+    (_l("Signed value"), "signed_amount"),
+    (_l("Contracts with final accounts"), "margin_contracts"),
+    (_l("Margin estimate"), "margin_estimate"),
+    (_l("Final margin"), "margin_final"),
+    (_l("Milestones due"), "milestones_due"),
+    (_l("Milestones on time"), "milestones_on_time"),
+    (_l("On-time milestones"), "on_time_rate"),
+    (_l("Billing milestones due"), "billing_due"),
+    (_l("Invoiced on time"), "billing_on_time"),
+    (_l("Invoice timeliness"), "invoice_timeliness"),
+    (_l("Invoiced"), "invoiced"),
+    (_l("Collected"), "collected"),
+    (_l("Collection rate"), "collection_rate"),
+    (_l("Receivable"), "receivable"),
+    (_l("DSO (days)"), "dso"),
+    (_l("Customer satisfaction (1–10)"), "satisfaction"),
+    (_l("Customers surveyed"), "satisfaction_customers"),
+]
+
+
+@login_required
+@require_GET
+def team_kpis(request: HttpRequest) -> HttpResponseBase:
+    """Iron-triangle KPIs per person and role (``by=person``) or per team (``by=team``)."""
+    filters = _filters(request)
+    by = request.GET.get("by", kpis.BY_PERSON)
+    by = by if by in kpis.GROUPINGS else kpis.BY_PERSON
+    data = kpis.team_kpis(user=request.user, filters=filters, by=by)
+    name = _("iron-triangle KPIs") if by == kpis.BY_PERSON else _("team KPIs")
+    exported = _export(request, data["rows"], _translated(KPI_COLUMNS), name)
+    if exported:
+        return exported
+    return render(
+        request,
+        "analytics/team_kpis.html",
+        _context(request, filters, data=data, by=by, chart=_json({"radar": data["radar"]})),
     )
 
 

@@ -147,10 +147,19 @@ def _pct(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def bid_rates(*, user: Any, start: datetime.date | None = None, end: datetime.date | None = None) -> BidRates:
+def bid_rates(
+    *,
+    user: Any,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    opportunities: QuerySet[Any] | None = None,
+) -> BidRates:
     """One SQL aggregation over the user's visible bids whose result was recorded between
-    ``start`` and ``end`` (inclusive, local dates)."""
+    ``start`` and ``end`` (inclusive, local dates); ``opportunities`` (a queryset) narrows them
+    to the bids of those opportunities (the analytics filters)."""
     qs = Bid.objects.restrict(user).exclude(result="")
+    if opportunities is not None:
+        qs = qs.filter(opportunity__in=opportunities.values("pk"))
     if start is not None:
         qs = qs.filter(result_at__gte=_day_start(start))
     if end is not None:

@@ -19,9 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
+    DateField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -665,3 +668,164 @@ def finance_reach(user: Any) -> bool:
     from openltc.cash.services import is_finance
 
     return is_finance(user)
+
+
+# --- per contract set (the analytics app's reports) -----------------------------------------------
+
+
+def grouped_rows(qs: QuerySet[Any], aggregates: Mapping[str, Any], via: Mapping[str, str] | None) -> Any:
+    """Aggregates ``qs`` in one query: one row (a dict) per group of ``via`` (output name →
+    lookup from the row), or a single row when ``via`` is empty."""
+    if not via:
+        return [qs.order_by().aggregate(**aggregates)]
+    return list(
+        qs.order_by().values(**{name: F(lookup) for name, lookup in via.items()}).annotate(**aggregates)
+    )
+
+
+def _via(prefix: str, via: Mapping[str, str] | None) -> dict[str, str]:
+    return {name: prefix + lookup for name, lookup in (via or {}).items()}
+
+
+def _q2(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def invoiced_and_collected(
+    *,
+    user: Any,
+    contracts: QuerySet[Any],
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    dso_days: int | None = None,
+    via: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Billing and cash of the invoices (not credit notes) the user sees on ``contracts``, in the
+    reporting currency (an invoice in a currency without a rate is left out of the sums), in
+    one GROUP BY query. ``via`` groups the rows (output name → lookup from the contract, e.g.
+    ``{"unit": "opportunity__org_unit"}``); without it one row comes back. Per row:
+
+    * ``invoiced`` — gross − credited of the invoices issued in [start, end] (every invoice
+      when no period is given); ``collected`` — the receipts allocated to them;
+      ``invoiced_opportunities`` / ``collected_opportunities`` — distinct opportunities with
+      such an invoice (with money allocated to it); ``invoices`` — their number;
+    * ``receivable`` — open today: gross − received − credited − written off of every invoice
+      issued by today; ``dso_sales`` — gross − credited of the invoices issued in the DSO
+      window (``dso_days``, default the cash policy's period, up to today);
+      ``dso`` = receivable ÷ dso_sales × dso_days (None without sales).
+    """
+    from openltc.cash.services import policy
+
+    today = timezone.localdate()
+    days = int(dso_days or policy().dso_period_days)
+    window = today - datetime.timedelta(days=days - 1)
+    qs = (
+        Invoice.objects.restrict(user, VIEW)
+        .filter(kind=InvoiceKind.INVOICE, contract__in=contracts.values("pk"))
+        .annotate(rate=_rate())
+    )
+    period: Q | None = None
+    if start is not None or end is not None:
+        period = Q()
+        if start is not None:
+            period &= Q(issue_date__gte=start)
+        if end is not None:
+            period &= Q(issue_date__lte=end)
+
+    def money(expression: Any, condition: Q | None) -> Any:
+        return Sum(
+            ExpressionWrapper(expression * F("rate"), output_field=MONEY),
+            filter=condition,
+            output_field=MONEY,
+        )
+
+    net = F("gross_amount") - F("credited_amount")
+    open_amount = F("gross_amount") - F("allocated_amount") - F("credited_amount") - F("written_off_amount")
+    paid = Q(allocated_amount__gt=0) if period is None else period & Q(allocated_amount__gt=0)
+    aggregates = {
+        "invoices": Count("pk", filter=period),
+        "invoiced": money(net, period),
+        "collected": money(F("allocated_amount"), period),
+        "invoiced_opportunities": Count("contract__opportunity", distinct=True, filter=period),
+        "collected_opportunities": Count("contract__opportunity", distinct=True, filter=paid),
+        "receivable": money(open_amount, Q(issue_date__lte=today)),
+        "dso_sales": money(net, Q(issue_date__gte=window, issue_date__lte=today)),
+    }
+    rows = grouped_rows(qs, aggregates, _via("contract__", via))
+    for row in rows:
+        for key in ("invoiced", "collected", "receivable", "dso_sales"):
+            row[key] = _q2(row[key])
+        row["dso_days"] = days
+        row["dso"] = (
+            (row["receivable"] / row["dso_sales"] * days).quantize(Decimal("0.1"))
+            if row["dso_sales"] > 0
+            else None
+        )
+    return rows
+
+
+def invoiced_contracts(*, user: Any, contracts: QuerySet[Any], collected: bool = False) -> QuerySet[Any]:
+    """The ids of ``contracts`` with an invoice the user sees (with money allocated to it)."""
+    qs = Invoice.objects.restrict(user, VIEW).filter(
+        kind=InvoiceKind.INVOICE, contract__in=contracts.values("pk")
+    )
+    if collected:
+        qs = qs.filter(allocated_amount__gt=0)
+    return qs.order_by().values("contract_id")
+
+
+def billing_timeliness(
+    *,
+    user: Any,
+    contracts: QuerySet[Any],
+    start: datetime.date,
+    end: datetime.date,
+    via: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Invoice timeliness of the billing milestones (receivable plan lines) of ``contracts`` the
+    user sees whose planned due date falls in [start, min(end, today)]: ``due`` — their number;
+    ``on_time`` — those billed by an invoice issued on or before that due date. One query;
+    ``via`` as in :func:`invoiced_and_collected`."""
+    from openltc.contracts.models import ReceivablePlanLine
+
+    end = min(end, timezone.localdate())
+    billed_in_time = Exists(
+        InvoiceLine.objects.filter(
+            plan_line=OuterRef("pk"),
+            invoice__kind=InvoiceKind.INVOICE,
+            invoice__issue_date__lte=OuterRef("planned_due_date"),
+        )
+    )
+    qs = (
+        ReceivablePlanLine.objects.restrict(user, VIEW)
+        .filter(contract__in=contracts.values("pk"), planned_due_date__gte=start, planned_due_date__lte=end)
+        .annotate(in_time=billed_in_time)
+    )
+    aggregates = {"due": Count("pk"), "on_time": Count("pk", filter=Q(in_time=True))}
+    return grouped_rows(qs, aggregates, _via("contract__", via))  # type: ignore[no-any-return]
+
+
+def first_invoice_date(*, user: Any, opportunity: str = "pk") -> Subquery:
+    """The issue date of the first invoice (the user sees) of the opportunity ``OuterRef``."""
+    qs = (
+        Invoice.objects.restrict(user, VIEW)
+        .filter(kind=InvoiceKind.INVOICE, contract__opportunity=OuterRef(opportunity))
+        .order_by()
+        .values("contract__opportunity")
+        .annotate(first=Min("issue_date"))
+        .values("first")
+    )
+    return Subquery(qs, output_field=DateField())
+
+
+def first_collection_date(*, user: Any, opportunity: str = "pk") -> Subquery:
+    """The date the first receipt was allocated (not reversed) to an invoice of the opportunity."""
+    qs = (
+        Allocation.objects.restrict(user, VIEW)
+        .filter(reversed_at__isnull=True, invoice__contract__opportunity=OuterRef(opportunity))
+        .order_by()
+        .values("invoice__contract__opportunity")
+        .annotate(first=Min("allocated_on"))
+        .values("first")
+    )
+    return Subquery(qs, output_field=DateField())

@@ -273,3 +273,20 @@ def actions_due_for(user: Any, *, within_days: int = 7) -> QuerySet[Relationship
         .select_related("plan", "plan__contact", "plan__contact__customer")
         .order_by("due_date")
     )
+
+
+def satisfaction_average(*, user: Any, customer: str, start: datetime.date, end: datetime.date) -> Any:
+    """Subquery: the mean satisfaction score (1–10) of the customer ``OuterRef(customer)`` over
+    the surveys the user sees taken in [start, end]; None when there is none (for analytics)."""
+    from django.db.models import Avg, DecimalField, Subquery
+    from django.db.models.functions import Cast
+
+    qs = (
+        SatisfactionSurvey.objects.restrict(user, VIEW)
+        .filter(customer=OuterRef(customer), surveyed_on__gte=start, surveyed_on__lte=end)
+        .order_by()
+        .values("customer")
+        .annotate(mean=Avg(Cast("score", DecimalField(max_digits=6, decimal_places=2))))
+        .values("mean")
+    )
+    return Subquery(qs, output_field=DecimalField(max_digits=8, decimal_places=4))

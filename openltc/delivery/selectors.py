@@ -276,3 +276,83 @@ def overdue_items(user: Any, today: datetime.date | None = None) -> QuerySet[Pla
 def child_get(model: Any, *, user: Any, pk: Any) -> Any:
     """A record of a project (plan item, risk, ...) the user may see; NotFound otherwise."""
     return get_for_user(model.objects.all(), user=user, pk=pk, action=VIEW)
+
+
+# --- per contract set (the analytics app's reports) -----------------------------------------------
+
+
+def milestone_punctuality(
+    *,
+    user: Any,
+    contracts: QuerySet[Any],
+    start: datetime.date,
+    end: datetime.date,
+    via: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """On-time delivery milestones of the projects of ``contracts`` the user sees: the delivery
+    milestones (not cancelled) planned to finish in [start, min(end, today)] — ``due`` — and
+    those the customer accepted on or before the planned finish — ``on_time``; ``accepted`` —
+    accepted at all. One query; ``via`` groups the rows (output name → lookup from the
+    contract); without it one row comes back."""
+    from django.db.models import Count, F
+
+    from openltc.cash.selectors import grouped_rows
+    from openltc.delivery.choices import ItemStatus
+
+    end = min(end, timezone.localdate())
+    qs = (
+        PlanItem.objects.restrict(user, VIEW)
+        .filter(
+            kind=ItemKind.MILESTONE,
+            project__contract__in=contracts.values("pk"),
+            planned_finish__gte=start,
+            planned_finish__lte=end,
+        )
+        .exclude(status=ItemStatus.CANCELLED)
+    )
+    aggregates = {
+        "due": Count("pk"),
+        "on_time": Count("pk", filter=Q(acceptance__accepted_on__lte=F("planned_finish"))),
+        "accepted": Count("pk", filter=Q(acceptance__isnull=False)),
+    }
+    via_rows = {name: "project__contract__" + lookup for name, lookup in (via or {}).items()}
+    return grouped_rows(qs, aggregates, via_rows)  # type: ignore[no-any-return]
+
+
+def first_acceptance_date(*, user: Any, opportunity: str = "pk") -> Any:
+    """Subquery: the date of the first customer acceptance (the user sees) in the delivery of the
+    opportunity ``OuterRef`` (its contracts' projects)."""
+    from django.db.models import DateField, Min, OuterRef, Subquery
+
+    from openltc.delivery.models import Acceptance
+
+    qs = (
+        Acceptance.objects.restrict(user, VIEW)
+        .filter(item__project__contract__opportunity=OuterRef(opportunity))
+        .order_by()
+        .values("item__project__contract__opportunity")
+        .annotate(first=Min("accepted_on"))
+        .values("first")
+    )
+    return Subquery(qs, output_field=DateField())
+
+
+def final_accounts(*, user: Any, contract: str = "pk") -> tuple[Any, Any]:
+    """Subqueries on the contract ``OuterRef``: the total of its delivery's final accounts (决算
+    cost entries) the user sees, and the date of the latest such entry (None when none)."""
+    from django.db.models import DateField, DecimalField, Max, OuterRef, Subquery
+
+    from openltc.delivery.models import CostEntry
+
+    entries = (
+        CostEntry.objects.restrict(user, VIEW)
+        .filter(stage=CostStage.FINAL, project__contract=OuterRef(contract))
+        .order_by()
+        .values("project__contract")
+    )
+    total = Subquery(
+        entries.annotate(t=Sum("amount")).values("t"),
+        output_field=DecimalField(max_digits=24, decimal_places=2),
+    )
+    latest = Subquery(entries.annotate(d=Max("entry_date")).values("d"), output_field=DateField())
+    return total, latest

@@ -159,3 +159,179 @@ def build(rep: Any, other_rep: Any) -> DataSet:
         competitor="Rival",
     )
     return DataSet(o1, o2, o3, o4, o5, o6, o7)
+
+
+# --- iron-triangle KPIs: contract, delivery, billing, cash, satisfaction, bids -------------------
+
+
+@dataclass
+class KpiSet:
+    data: DataSet
+    contract: Any
+    project: Any
+
+
+def day(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+def kpi_build(rep: Any, other_rep: Any, teammate: Any) -> KpiSet:
+    """``build`` plus, for the won deal o4: teammate as SR (also on o6) and FR; a contract signed
+    2026-09-21 (gross 279000, net 250000, estimated margin 30 %) with final accounts of 200000
+    recorded 2026-09-28 (final margin 20 %); three delivery milestones due in September (one
+    accepted in time, one late, one not accepted) and one due in October; billing milestones due
+    2026-09-15 (invoiced 09-10, paid 09-30) and 2026-09-20 (invoiced late, 09-25, unpaid) and one
+    due in October; satisfaction surveys of o4's customer (8, 6) and o6's (9) in September, and
+    of o3's (4) in August; bids: o4 and o6 awarded, o7 disqualified, o5 (other region) lost."""
+    from openltc.bids.models import Bid
+    from openltc.cash.models import Allocation, Invoice, InvoiceLine, IssuingEntity, Receipt
+    from openltc.contracts.models import Contract, ReceivablePlanLine
+    from openltc.contracts.tests.factories import make_contract
+    from openltc.customers.models import SatisfactionSurvey
+    from openltc.delivery.models import Acceptance, CostEntry, DeliveryProject, PlanItem
+    from openltc.opportunities.models import OpportunityTeamMember
+
+    data = build(rep, other_rep)
+    o4, o6 = data.o4, data.o6
+    OpportunityTeamMember.objects.create(opportunity=o4, user=teammate, role="sr")
+    OpportunityTeamMember.objects.create(opportunity=o4, user=teammate, role="fr")
+    OpportunityTeamMember.objects.create(opportunity=o6, user=teammate, role="sr")
+
+    contract = make_contract(rep, o4.customer, opportunity=o4)
+    Contract.objects.filter(pk=contract.pk).update(
+        status="executing", signed_on=day("2026-09-21"), margin_percent=Decimal("30")
+    )
+    contract.refresh_from_db()
+    project = DeliveryProject.objects.create(
+        number=f"DP-{o4.number}",
+        name="Delivery",
+        contract=contract,
+        org_unit=contract.org_unit,
+        fr=teammate,
+        status="executing",
+        currency="CNY",
+    )
+    CostEntry.objects.create(
+        project=project,
+        stage="final",
+        category="equipment",
+        amount=Decimal("200000"),
+        entry_date=day("2026-09-28"),
+        recorded_by=rep,
+    )
+    CostEntry.objects.create(
+        project=project,
+        stage="budget",
+        category="equipment",
+        amount=Decimal("150000"),
+        entry_date=day("2026-09-22"),
+        recorded_by=rep,
+    )
+    for name, planned, accepted in (
+        ("M1", "2026-09-10", "2026-09-09"),
+        ("M2", "2026-09-20", "2026-09-25"),
+        ("M3", "2026-09-25", None),
+        ("M4", "2026-10-15", None),
+    ):
+        item = PlanItem.objects.create(
+            project=project,
+            stream="engineering",
+            kind="milestone",
+            name=name,
+            owner=teammate,
+            planned_start=day("2026-09-01"),
+            planned_finish=day(planned),
+            status="done" if accepted else "in_progress",
+        )
+        if accepted:
+            Acceptance.objects.create(
+                item=item,
+                accepted_on=day(accepted),
+                certificate_reference=f"CERT-{name}",
+                evidence="delivery/acceptance/cert.pdf",
+                evidence_name="cert.pdf",
+                recorded_by=teammate,
+            )
+
+    lines = list(ReceivablePlanLine.objects.filter(contract=contract).order_by("milestone__position"))
+    for line, trigger, due in zip(
+        lines,
+        ("2026-09-01", "2026-09-05", "2026-10-01"),
+        ("2026-09-15", "2026-09-20", "2026-10-31"),
+        strict=True,
+    ):
+        ReceivablePlanLine.objects.filter(pk=line.pk).update(
+            trigger_date=day(trigger), planned_due_date=day(due)
+        )
+    entity, _ = IssuingEntity.objects.get_or_create(code="SH01", defaults={"name": "Us Shanghai"})
+    invoices = []
+    for n, (line, issued, paid) in enumerate(
+        ((lines[0], "2026-09-10", True), (lines[1], "2026-09-25", False)), start=1
+    ):
+        gross = line.planned_amount
+        invoice = Invoice.objects.create(
+            number=f"INV-{o4.number}-{n}",
+            kind="invoice",
+            issuing_entity=entity,
+            contract=contract,
+            customer=contract.customer,
+            status="settled" if paid else "open",
+            issue_date=day(issued),
+            due_date=day(issued) + datetime.timedelta(days=30),
+            currency="CNY",
+            net_amount=gross,
+            gross_amount=gross,
+            allocated_amount=gross if paid else Decimal("0"),
+        )
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            plan_line=line,
+            description=str(line),
+            tax_rate=Decimal("0"),
+            net_amount=gross,
+            tax_amount=Decimal("0"),
+            gross_amount=gross,
+        )
+        invoices.append(invoice)
+    receipt = Receipt.objects.create(
+        number=f"RC-{o4.number}",
+        customer=contract.customer,
+        contract=contract,
+        org_unit=contract.org_unit,
+        received_on=day("2026-09-30"),
+        amount=invoices[0].gross_amount,
+        currency="CNY",
+        payer="Customer",
+        allocated_amount=invoices[0].gross_amount,
+    )
+    Allocation.objects.create(
+        receipt=receipt, invoice=invoices[0], amount=invoices[0].gross_amount, allocated_on=day("2026-09-30")
+    )
+
+    for customer, surveyed, score in (
+        (o4.customer, "2026-09-05", 8),
+        (o4.customer, "2026-09-20", 6),
+        (o6.customer, "2026-09-15", 9),
+        (data.o3.customer, "2026-08-01", 4),
+    ):
+        SatisfactionSurvey.objects.create(customer=customer, surveyed_on=day(surveyed), score=score)
+
+    for n, (o, result, when) in enumerate(
+        (
+            (o4, "awarded", "2026-09-15"),
+            (o6, "awarded", "2026-09-11"),
+            (data.o7, "disqualified", "2026-09-14"),
+            (data.o5, "lost", "2026-09-16"),
+        ),
+        start=1,
+    ):
+        Bid.objects.create(
+            number=f"BID-{o.number}-{n}",
+            opportunity=o,
+            title="Tender",
+            owner=o.owner,
+            status=result,
+            result=result,
+            result_at=at(when),
+        )
+    return KpiSet(data=data, contract=contract, project=project)

@@ -1,6 +1,7 @@
 // Analytics charts (ECharts). The data comes from the json_script element "analytics-data";
-// each chart element names its kind in data-chart. Clicking a bar, funnel step or heat-map
-// cell opens the records behind it (the drill-down page, with the report's filters).
+// each chart element names its kind in data-chart. Clicking a bar, funnel step, heat-map
+// cell, radar series (a person or team) or scatter point (a deal) opens the records behind it
+// (the drill-down page, with the report's filters).
 (function () {
   "use strict";
 
@@ -72,6 +73,38 @@
       chart.setOption({ tooltip: { trigger: "axis" },
         xAxis: { type: "value" }, yAxis: { type: "category", data: data.competitors.map(function (c) { return c.name; }) },
         series: [{ type: "bar", data: data.competitors.map(function (c) { return c.value; }) }] });
+    },
+    radar: function (data, el, chart) {
+      var radar = data.radar || { indicators: [], series: [] };
+      if (!radar.series.length) { return; }
+      chart.setOption({
+        tooltip: { trigger: "item" }, legend: { type: "scroll", bottom: 0 },
+        radar: { indicator: radar.indicators, radius: "60%" },
+        series: [{ type: "radar", data: radar.series.map(function (s) { return { name: s.name, value: s.value, segment: s.segment }; }) }]
+      });
+      chart.on("click", function (p) { if (p.data && p.data.segment) { drill(el, "opportunity", p.data.segment); } });
+    },
+    scatter: function (data, el, chart) {
+      var sc = data.scatter || { stages: [], points: [] };
+      var esc = (window.echarts.format && window.echarts.format.encodeHTML) || function (t) {
+        return String(t).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+      };
+      chart.setOption({
+        tooltip: { trigger: "item", formatter: function (p) {
+          return esc(p.data.number + " " + p.data.title) + "<br>" + p.data.value[0] + " · " + p.data.value[1] + " · " + p.data.value[2] + "%";
+        } },
+        legend: { type: "scroll" },
+        xAxis: { type: "value", name: sc.x_label, nameLocation: "middle", nameGap: 28 },
+        yAxis: { type: "value", name: sc.y_label },
+        series: sc.stages.map(function (s) {
+          return { name: s.name, type: "scatter",
+            symbolSize: function (v) { return 6 + (v[2] || 0) / 5; },
+            data: sc.points.filter(function (p) { return p.stage === s.stage; }).map(function (p) {
+              return { value: [p.value[0], num(p.value[1]), p.value[2]], number: p.number, title: p.title };
+            }) };
+        })
+      });
+      chart.on("click", function (p) { if (p.data && p.data.number) { drill(el, "opportunity", "deal:" + p.data.number); } });
     },
     cycles: function (data, el, chart) {
       chart.setOption({ tooltip: { trigger: "axis" }, legend: {}, grid: { left: 220 },

@@ -1190,15 +1190,17 @@ def opportunity_records(
         if arg:
             qs = qs.filter(close_reason=arg) if head != "won" else qs
     elif head == "member":
-        user_id, _s, role = arg.partition(":")
-        if _int(user_id) is None or role not in IRON_TRIANGLE:
+        raw_user, _s, role = arg.partition(":")
+        member_id = _int(raw_user)
+        if member_id is None or role not in IRON_TRIANGLE:
             return qs.none()
-        members = OpportunityTeamMember.objects.filter(user_id=_int(user_id), role=role)
+        members = OpportunityTeamMember.objects.filter(user_id=member_id, role=role)
         qs = qs.filter(pk__in=members.values("opportunity"))
     elif head == "unit":
-        if _int(arg) is None:
+        unit_id = _int(arg)
+        if unit_id is None:
             return qs.none()
-        qs = qs.filter(org_unit_id=_int(arg))
+        qs = qs.filter(org_unit_id=unit_id)
     elif head == "deal":
         qs = qs.filter(number=arg)
     elif head == "forecast":

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from openltc.analytics import dashboard as dashboard_module
@@ -100,15 +100,15 @@ def my_dashboard(request: HttpRequest) -> HttpResponse:
 # --- reports ------------------------------------------------------------------------------------
 
 FUNNEL_COLUMNS = [
-    (_l("Step"), "label"),
-    (_l("Count"), "count"),
-    (_l("Amount"), "amount"),
-    (_l("Conversion"), "conversion"),
-    (_l("Amount conversion"), "amount_conversion"),
-    (_l("Leakage (count)"), "leak_count"),
-    (_l("Leakage (amount)"), "leak_amount"),
-    (_l("Still open here"), "open_count"),
-    (_l("Lost or abandoned here"), "lost_count"),
+    (gettext_lazy("Step"), "label"),
+    (gettext_lazy("Count"), "count"),
+    (gettext_lazy("Amount"), "amount"),
+    (gettext_lazy("Conversion"), "conversion"),
+    (gettext_lazy("Amount conversion"), "amount_conversion"),
+    (gettext_lazy("Leakage (count)"), "leak_count"),
+    (gettext_lazy("Leakage (amount)"), "leak_amount"),
+    (gettext_lazy("Still open here"), "open_count"),
+    (gettext_lazy("Lost or abandoned here"), "lost_count"),
 ]
 
 
@@ -140,15 +140,15 @@ def funnel(request: HttpRequest) -> HttpResponseBase:
 
 
 STUCK_COLUMNS = [
-    (_l("Number"), "number"),
-    (_l("Title"), "title"),
-    (_l("Customer"), "customer"),
-    (_l("Owner"), "owner"),
-    (_l("Stage"), "stage_label"),
-    (_l("Days in stage"), "days_in_stage"),
-    (_l("Norm days"), "norm_days"),
-    (_l("Amount"), "amount"),
-    (_l("Currency"), "currency"),
+    (gettext_lazy("Number"), "number"),
+    (gettext_lazy("Title"), "title"),
+    (gettext_lazy("Customer"), "customer"),
+    (gettext_lazy("Owner"), "owner"),
+    (gettext_lazy("Stage"), "stage_label"),
+    (gettext_lazy("Days in stage"), "days_in_stage"),
+    (gettext_lazy("Norm days"), "norm_days"),
+    (gettext_lazy("Amount"), "amount"),
+    (gettext_lazy("Currency"), "currency"),
 ]
 
 
@@ -178,15 +178,15 @@ def pipeline(request: HttpRequest) -> HttpResponseBase:
 
 
 FORECAST_COLUMNS = [
-    (_l("Owner"), "owner"),
-    (_l("Deals"), "deals"),
-    (_l("Closed (won)"), "closed"),
-    (_l("Commit"), "commit"),
-    (_l("Best case"), "best_case"),
-    (_l("Pipeline"), "pipeline"),
-    (_l("Weighted"), "weighted"),
-    (_l("Commit forecast"), "commit_total"),
-    (_l("Best-case forecast"), "best_case_total"),
+    (gettext_lazy("Owner"), "owner"),
+    (gettext_lazy("Deals"), "deals"),
+    (gettext_lazy("Closed (won)"), "closed"),
+    (gettext_lazy("Commit"), "commit"),
+    (gettext_lazy("Best case"), "best_case"),
+    (gettext_lazy("Pipeline"), "pipeline"),
+    (gettext_lazy("Weighted"), "weighted"),
+    (gettext_lazy("Commit forecast"), "commit_total"),
+    (gettext_lazy("Best-case forecast"), "best_case_total"),
 ]
 
 
@@ -247,10 +247,10 @@ def forecast_adjust(request: HttpRequest) -> HttpResponse:
 
 
 REASON_COLUMNS = [
-    (_l("Outcome"), "stage"),
-    (_l("Reason"), "label"),
-    (_l("Count"), "count"),
-    (_l("Amount"), "amount"),
+    (gettext_lazy("Outcome"), "stage"),
+    (gettext_lazy("Reason"), "label"),
+    (gettext_lazy("Count"), "count"),
+    (gettext_lazy("Amount"), "amount"),
 ]
 
 
@@ -275,10 +275,10 @@ def win_loss(request: HttpRequest) -> HttpResponseBase:
 
 
 CYCLE_COLUMNS = [
-    (_l("Measure"), "label"),
-    (_l("Count"), "count"),
-    (_l("Median (days)"), "p50"),
-    (_l("High percentile (days)"), "high"),
+    (gettext_lazy("Measure"), "label"),
+    (gettext_lazy("Count"), "count"),
+    (gettext_lazy("Median (days)"), "p50"),
+    (gettext_lazy("High percentile (days)"), "high"),
 ]
 
 
@@ -308,33 +308,33 @@ def cycle_times(request: HttpRequest) -> HttpResponseBase:
 
 
 KPI_COLUMNS = [
-    (_l("Person or team"), "label"),
-    (_l("Role"), "role_label"),
-    (_l("Open deals"), "open_count"),
-    (_l("Open pipeline"), "open_amount"),
-    (_l("Weighted pipeline"), "open_weighted"),
-    (_l("Won"), "won"),
-    (_l("Lost"), "lost"),
-    (_l("Win rate by count"), "win_rate"),
-    (_l("Win rate by amount"), "win_rate_amount"),
-    (_l("Contracts signed"), "signed_count"),
-    (_l("Signed value"), "signed_amount"),
-    (_l("Contracts with final accounts"), "margin_contracts"),
-    (_l("Margin estimate"), "margin_estimate"),
-    (_l("Final margin"), "margin_final"),
-    (_l("Milestones due"), "milestones_due"),
-    (_l("Milestones on time"), "milestones_on_time"),
-    (_l("On-time milestones"), "on_time_rate"),
-    (_l("Billing milestones due"), "billing_due"),
-    (_l("Invoiced on time"), "billing_on_time"),
-    (_l("Invoice timeliness"), "invoice_timeliness"),
-    (_l("Invoiced"), "invoiced"),
-    (_l("Collected"), "collected"),
-    (_l("Collection rate"), "collection_rate"),
-    (_l("Receivable"), "receivable"),
-    (_l("DSO (days)"), "dso"),
-    (_l("Customer satisfaction (1–10)"), "satisfaction"),
-    (_l("Customers surveyed"), "satisfaction_customers"),
+    (gettext_lazy("Person or team"), "label"),
+    (gettext_lazy("Role"), "role_label"),
+    (gettext_lazy("Open deals"), "open_count"),
+    (gettext_lazy("Open pipeline"), "open_amount"),
+    (gettext_lazy("Weighted pipeline"), "open_weighted"),
+    (gettext_lazy("Won"), "won"),
+    (gettext_lazy("Lost"), "lost"),
+    (gettext_lazy("Win rate by count"), "win_rate"),
+    (gettext_lazy("Win rate by amount"), "win_rate_amount"),
+    (gettext_lazy("Contracts signed"), "signed_count"),
+    (gettext_lazy("Signed value"), "signed_amount"),
+    (gettext_lazy("Contracts with final accounts"), "margin_contracts"),
+    (gettext_lazy("Margin estimate"), "margin_estimate"),
+    (gettext_lazy("Final margin"), "margin_final"),
+    (gettext_lazy("Milestones due"), "milestones_due"),
+    (gettext_lazy("Milestones on time"), "milestones_on_time"),
+    (gettext_lazy("On-time milestones"), "on_time_rate"),
+    (gettext_lazy("Billing milestones due"), "billing_due"),
+    (gettext_lazy("Invoiced on time"), "billing_on_time"),
+    (gettext_lazy("Invoice timeliness"), "invoice_timeliness"),
+    (gettext_lazy("Invoiced"), "invoiced"),
+    (gettext_lazy("Collected"), "collected"),
+    (gettext_lazy("Collection rate"), "collection_rate"),
+    (gettext_lazy("Receivable"), "receivable"),
+    (gettext_lazy("DSO (days)"), "dso"),
+    (gettext_lazy("Customer satisfaction (1–10)"), "satisfaction"),
+    (gettext_lazy("Customers surveyed"), "satisfaction_customers"),
 ]
 
 

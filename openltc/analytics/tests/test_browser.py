@@ -36,3 +36,34 @@ def test_dashboard_drills_down_to_records(journey: Any, rep: Any, other_rep: Any
     j.page.click(f"#records a:has-text('{data.o6.number}')")
     j.page.wait_for_url(f"**/opportunities/{data.o6.pk}/")
     assert j.console_errors == []
+
+
+def test_team_kpi_radar_and_dashboard_scatter_draw_and_drill_down(
+    journey: Any, rep: Any, other_rep: Any, teammate: Any, region_vp: Any
+) -> None:
+    from openltc.analytics.tests.factories import kpi_build
+
+    data = kpi_build(rep, other_rep, teammate).data
+    j = journey()
+    j.login("region_vp")
+    j.goto("/analytics/team-kpis/?date_from=2026-09-01&date_to=2026-09-30")
+    j.page.wait_for_selector("[data-chart=radar] canvas")
+    assert "teammate" in j.page.inner_text("#kpi-table")
+    j.shot("team-kpis")
+    j.goto("/analytics/team-kpis/?by=team&date_from=2026-09-01&date_to=2026-09-30")
+    j.page.wait_for_selector("[data-chart=radar] canvas")
+    assert "SH-T1 unit" in j.page.inner_text("#kpi-table")
+    assert "GZ-T1 unit" not in j.page.inner_text("#kpi-table")
+    j.goto("/analytics/?date_from=2026-09-01&date_to=2026-09-30")
+    j.page.wait_for_selector("[data-chart=radar] canvas")
+    j.page.wait_for_selector("[data-chart=scatter] canvas")
+    j.shot("dashboard-radar-scatter")
+    assert j.console_errors == []
+    # the team's row drills down to the deals behind it
+    j.goto("/analytics/team-kpis/?by=team&date_from=2026-09-01&date_to=2026-09-30")
+    with j.page.expect_navigation():
+        j.page.click("#kpi-table tbody a")
+    text = j.page.inner_text("#records")
+    assert data.o4.number in text
+    assert data.o5.number not in text
+    assert j.console_errors == []

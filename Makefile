@@ -82,8 +82,9 @@ lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
 
 # On demand, never part of `make test`: writes docs/performance.md. BENCH_ROWS bounds the data size.
 BENCH_ROWS ?= 100000
+BENCH_SCALE ?= 100000
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run --rows $(BENCH_ROWS)
+	$(BIN)/python -m bench.run --rows $(BENCH_ROWS) --scale $(BENCH_SCALE)
 
 # On demand: a bounded load/soak run against a production server on 127.0.0.1 (bench/load.py).
 LOAD_LEADS ?= 20000

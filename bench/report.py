@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, load
+from bench.common import RESULTS, ROOT, load
+
+NOTES_BEGIN = "<!-- notes:begin -->"
+NOTES_END = "<!-- notes:end -->"
 
 ODOO = {
     "create_1_client_rps": 32,
@@ -59,6 +63,7 @@ def write_report() -> Path:
             "(PostgreSQL) and 20 ms (SQLite).",
             "",
         ]
+    lines += _generator_section() + _reports_section()
     lines += [
         "## Not measured yet",
         "",
@@ -71,5 +76,85 @@ def write_report() -> Path:
         "",
     ]
     path = ROOT / "docs" / "performance.md"
+    notes = ""
+    if path.exists():
+        text = path.read_text()
+        if NOTES_BEGIN in text and NOTES_END in text:
+            notes = NOTES_BEGIN + text.split(NOTES_BEGIN, 1)[1].split(NOTES_END, 1)[0] + NOTES_END
+    if notes:
+        lines += ["", notes, ""]
     path.write_text("\n".join(lines))
     return path
+
+
+def _results(prefix: str) -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(RESULTS.glob(f"{prefix}-*.json")):
+        found.append(json.loads(path.read_text()))
+    return sorted(found, key=lambda r: (r.get("scale", 0), r.get("database", "")))
+
+
+def _generator_section() -> list[str]:
+    runs = _results("generate")
+    if not runs:
+        return []
+    lines = [
+        "## Data generator (`python -m bench.generate --scale N --database sqlite|postgres`)",
+        "",
+        "| scale | database | rows | bulk time | rows/s | total (with template copy, ANALYZE) | size | integrity | date, load average |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in runs:
+        violations = r.get("integrity_violations")
+        own = [v for v in violations or [] if "-2026-" not in v]
+        integrity = (
+            "—"
+            if violations is None
+            else (
+                "clean"
+                if not violations
+                else f"{len(own)} on generated rows, {len(violations) - len(own)} on demo rows"
+            )
+        )
+        m = r["machine"]
+        lines.append(
+            f"| {r['scale']:,} | {r['database']} | {r['rows']:,} | {r['bulk_s']:,.0f} s | {r['rows'] / r['bulk_s']:,.0f} | "
+            f"{r['total_s']:,.0f} s | {r.get('file_mib', '—')} MiB | {integrity} | {m['date']}, {m['load_average_1min_at_start']} |"
+        )
+    largest = runs[-1]
+    lines += [
+        "",
+        f"Rows per table at scale {largest['scale']:,} ({largest['database']}):",
+        "",
+        "| table | rows | rows/s |",
+        "| --- | ---: | ---: |",
+    ]
+    for table, t in largest["tables"].items():
+        rate = t["rows"] / t["seconds"] if t["seconds"] else 0
+        lines.append(f"| {table} | {int(t['rows']):,} | {rate:,.0f} |")
+    return [*lines, ""]
+
+
+def _reports_section() -> list[str]:
+    runs = _results("reports")
+    if not runs:
+        return []
+    lines = [
+        "## Reports at scale (`python -m bench.reports`), as the executive (company-wide)",
+        "",
+        "Server time of the selector (median / p95 over the runs, after one warm-up) and of hand-written",
+        "SQL computing the same figures in the same process; the figures are asserted equal. Targets:",
+        "p95 < 300 ms and ≤ 2× the SQL.",
+        "",
+        "| scale | database | report | median ms | p95 ms | SQL median ms | ratio | p95 target | ratio target |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in runs:
+        for name, e in r["reports"].items():
+            ratio = e.get("ratio")
+            lines.append(
+                f"| {r['scale']:,} | {r['database']} | {name} | {e['median_ms']:,.0f} | {e['p95_ms']:,.0f} | "
+                f"{_fmt(e.get('sql_median_ms'))} | {_fmt(ratio, 1)} | {'met' if e['p95_ms'] < 300 else 'missed'} | "
+                f"{'—' if ratio is None else ('met' if ratio <= 2 else 'missed')} |"
+            )
+    return [*lines, ""]

@@ -34,6 +34,10 @@ def build_api() -> NinjaAPI:
         router = getattr(module, "router", None)
         if router is not None:
             api.add_router(getattr(module, "PREFIX", "/" + app.rsplit(".", 1)[-1]), router)
+    if getattr(settings, "OPENLTC_BENCH_ENDPOINTS", False):
+        from openltc.api.bench import bench_router
+
+        api.add_router("/bench", bench_router())
     return api
 
 

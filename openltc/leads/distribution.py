@@ -8,6 +8,7 @@ below their capacity; among the eligible, the one who received a lead longest ag
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,3 +102,93 @@ def find_assignee(lead: Lead) -> Match | None:
         if eligible:
             return Match(rule=rule, user=eligible[0])
     return None
+
+
+class BatchDistributor:
+    """``find_assignee`` for many new leads at once (an import), with a fixed number of queries
+    per batch: the rules with their criteria are read once per run; each batch reads the rules'
+    candidates, the capacity records and the candidates' open-lead counts once, and then walks the
+    same ordered rules for every lead in memory, counting the leads it hands out so capacities and
+    the round-robin turn hold within the batch too. ``commit`` stores each chosen rep's turn."""
+
+    def __init__(self) -> None:
+        rules = DistributionRule.objects.filter(is_active=True).select_related("scope_unit")
+        self.rules = list(rules.prefetch_related("countries", "markets", "product_lines"))
+        self.turns: dict[Any, Any] = {}  # user pk → the moment of their last lead (this run)
+
+    def assign(self, leads: list[Lead]) -> list[Match | None]:
+        """The match for each lead (None: no rule matched or nobody eligible), in order."""
+        from django.utils import timezone
+
+        from openltc.org.models import User
+
+        if not self.rules or not leads:
+            return [None] * len(leads)
+        candidates: dict[int, list[Any]] = {}
+        for rule in self.rules:
+            if rule.kind != DistributionKind.EXISTING_CUSTOMER:
+                candidates[rule.pk] = list(rule.candidates.filter(is_active=True))
+        capacities = {
+            c.user_id: c for c in RepCapacity.objects.filter(user__is_active=True).prefetch_related("skills")
+        }
+        skills = {uid: {s.pk for s in c.skills.all()} for uid, c in capacities.items()}
+        if any(rule.kind == DistributionKind.CAPABILITY and not candidates[rule.pk] for rule in self.rules):
+            everyone = list(User.objects.filter(pk__in=list(capacities), is_active=True))
+        else:
+            everyone = []
+        people = {u.pk for users in candidates.values() for u in users} | {u.pk for u in everyone}
+        loads = dict(
+            Lead.objects.open()
+            .filter(owner__in=people)
+            .values_list("owner")
+            .annotate(n=Count("pk"))
+            .values_list("owner", "n")
+        )
+        now = timezone.now()
+
+        def turn(user: Any) -> tuple[int, str, str]:
+            # As in ``_eligible``: a rep without a capacity record has no turn to wait for.
+            last = None
+            if user.pk in capacities:
+                last = self.turns.get(user.pk) or capacities[user.pk].last_assigned_at
+            return (0 if last is None else 1, last.isoformat() if last else "", user.username)
+
+        matches: list[Match | None] = []
+        for index, lead in enumerate(leads):
+            found = None
+            for rule in self.rules:
+                if not rule_matches(rule, lead):
+                    continue
+                if rule.kind == DistributionKind.EXISTING_CUSTOMER:
+                    owner = lead.customer.owner  # type: ignore[union-attr]
+                    if owner is not None and owner.is_active:
+                        found = Match(rule=rule, user=owner)
+                        break
+                    continue
+                pool = candidates[rule.pk]
+                if rule.kind == DistributionKind.CAPABILITY:
+                    pool = [u for u in (pool or everyone) if u.pk in capacities]
+                    if lead.product_line_id is not None:
+                        pool = [u for u in pool if lead.product_line_id in skills[u.pk]]
+                eligible = [
+                    u
+                    for u in pool
+                    if u.pk not in capacities
+                    or (capacities[u.pk].is_available and loads.get(u.pk, 0) < capacities[u.pk].capacity)
+                ]
+                if eligible:
+                    user = min(eligible, key=turn)
+                    found = Match(rule=rule, user=user)
+                    loads[user.pk] = loads.get(user.pk, 0) + 1
+                    # Distinct, increasing moments keep the round robin turning inside the batch.
+                    self.turns[user.pk] = now + datetime.timedelta(microseconds=index)
+                    break
+            matches.append(found)
+        return matches
+
+    def commit(self) -> None:
+        """Stores the last turn of every rep who received leads (one update per rep, at most the
+        number of reps in the rules, not of leads)."""
+        for pk, moment in self.turns.items():
+            RepCapacity.objects.filter(user_id=pk).update(last_assigned_at=moment)
+        self.turns.clear()

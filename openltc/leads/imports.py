@@ -29,6 +29,7 @@ from openltc.core.imports import (
     text,
 )
 from openltc.leads.choices import LeadSource, Maturity
+from openltc.leads.distribution import BatchDistributor
 from openltc.leads.models import Lead
 from openltc.leads.services import lead_bulk_create
 from openltc.org.models import Country, ProductLine
@@ -242,26 +243,71 @@ LEAD_FIELDS = (
             "销售人员",
         ),
         parser=text(150),
-        help_text=gettext_lazy("Empty puts the lead in the pool."),
+        help_text=gettext_lazy(
+            "Empty: the distribution rules choose the owner; a lead no rule places goes to the pool."
+        ),
     ),
 )
 
 
+class SeenKeys:
+    """The duplicate keys of the rows read so far, kept on disk (a private SQLite file, never the
+    application database) so memory stays flat however long the file is: each batch asks for its
+    keys in one query and adds its new ones in one ``executemany``. Only 64-bit hashes of the keys
+    are kept; collisions of 64-bit hashes within one file are negligible."""
+
+    def __init__(self) -> None:
+        import sqlite3
+        import tempfile
+
+        self._file = tempfile.NamedTemporaryFile(prefix="openltc-import-keys-", suffix=".sqlite3")  # noqa: SIM115
+        self._db = sqlite3.connect(self._file.name)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE seen (key INTEGER PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
+
+    def lookup(self, keys: set[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        items = list(keys)
+        for start in range(0, len(items), 900):  # SQLite's bound on parameters per statement
+            chunk = items[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(f"SELECT key, row FROM seen WHERE key IN ({marks})", chunk))  # noqa: S608
+        return found
+
+    def add(self, pairs: dict[int, int]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO seen (key, row) VALUES (?, ?)", pairs.items())
+
+    def close(self) -> None:
+        self._db.close()
+        self._file.close()
+
+
 class LeadImporter(Importer):
-    """Leads, one per row; rows repeating an open lead (same e-mail, phone or company) are skipped."""
+    """Leads, one per row; rows repeating an open lead (same e-mail, phone or company) are skipped.
+    Rows without an owner are distributed by the distribution rules, batch by batch; those no rule
+    places go to the pool."""
 
     kind = "leads"
     label = gettext_lazy("leads")
     fields = LEAD_FIELDS
-    batch_size = 200
+    batch_size = 2000
 
     def prepare(self) -> None:
         self.product_lines = {p.code: p for p in ProductLine.objects.filter(is_active=True)}
         self.countries = {c.code: c for c in Country.objects.all()}
         self.owners: dict[str, Any] = {}
-        self.seen: dict[int, int] = {}  # hash of an e-mail/phone/company key → its row
+        self.seen_store = SeenKeys()
+        self.seen: dict[int, int] = {}  # this batch's keys: hash of an e-mail/phone/company key → row
+        self.earlier: dict[int, int] = {}  # earlier batches' rows holding this batch's keys
         self.existing: dict[str, str] = {}
         self.allowed: dict[tuple[int, bool], str] = {}  # capture permission per (unit, for someone else)
+        self.distributor: BatchDistributor | None = None
+
+    def __del__(self) -> None:
+        store = getattr(self, "seen_store", None)
+        if store is not None:
+            store.close()
 
     def validate_row(self, cleaned: dict[str, Any]) -> list[tuple[str, str]]:
         errors = []
@@ -293,14 +339,22 @@ class LeadImporter(Importer):
             if name and name not in self.owners:
                 row.errors.append(("owner", _("There is no active user “%(name)s”.") % {"name": name}))
         self.existing = self._open_lead_keys(rows)
+        # The previous batch's new keys go to disk; this batch's keys are looked up in one query.
+        if self.seen:
+            self.seen_store.add(self.seen)
+            self.seen = {}
+        keys = {hash(key) for row in rows for key, _what in self._keys(row.values)}
+        self.earlier = self.seen_store.lookup(keys) if keys else {}
 
     def _open_lead_keys(self, rows: list[ImportRow]) -> dict[str, str]:
-        emails = {r.values["contact_email"] for r in rows if r.values.get("contact_email")}
+        emails = {r.values["contact_email"].lower() for r in rows if r.values.get("contact_email")}
         phones = {r.values["contact_phone"] for r in rows if r.values.get("contact_phone")}
         companies = {r.values["company_name"].lower() for r in rows if r.values.get("company_name")}
         if not (emails or phones or companies):
             return {}
         found: dict[str, str] = {}
+        # One query per batch against the normalised keys (indexed: leads_email_lower_idx,
+        # leads_contact_phone_idx, leads_company_lower_idx).
         leads = (
             Lead.objects.open()
             .annotate(email_key=Lower("contact_email"), company_key=Lower("company_name"))
@@ -331,16 +385,13 @@ class LeadImporter(Importer):
                     "what": what,
                     "title": self.existing[key],
                 }
-            if hash(key) in self.seen:
-                return _("Same %(what)s as row %(row)d of this file; skipped.") % {
-                    "what": what,
-                    "row": self.seen[hash(key)],
-                }
+            digest = hash(key)
+            row = self.earlier.get(digest) or self.seen.get(digest)
+            if row:
+                return _("Same %(what)s as row %(row)d of this file; skipped.") % {"what": what, "row": row}
         number = cleaned.get("_row", 0)
         for key, _what in keys:
-            # Only the key's hash is kept: 100,000 rows make 300,000 keys; collisions of 64-bit
-            # hashes within one file are negligible.
-            self.seen[hash(key)] = number
+            self.seen.setdefault(hash(key), number)
         return ""
 
     def parse_row(self, number: int, cells: Any, mapping: dict[str, int]) -> ImportRow:
@@ -351,8 +402,13 @@ class LeadImporter(Importer):
     def create_rows(self, batch: list[ImportRow], *, actor: Any) -> int:
         """One bulk insert per batch (leads, history, audit events) by lead_create's rules; a bad row
         raises, and the engine then retries the batch row by row to report it."""
+        if self.distributor is None:
+            self.distributor = BatchDistributor()
         leads = lead_bulk_create(
-            actor=actor, rows=[self.lead_data(row.values) for row in batch], allowed=self.allowed
+            actor=actor,
+            rows=[self.lead_data(row.values) for row in batch],
+            allowed=self.allowed,
+            distributor=self.distributor,
         )
         return len(leads)
 

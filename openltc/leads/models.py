@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -226,6 +226,9 @@ class Lead(BaseModel, VersionedModel):
             models.Index(fields=["status", "owner"], name="leads_status_owner_idx"),
             models.Index(fields=["contact_email"], name="leads_contact_email_idx"),
             models.Index(fields=["contact_phone"], name="leads_contact_phone_idx"),
+            # The import's duplicate check looks keys up in lower case, a batch at a time.
+            models.Index(Lower("contact_email"), name="leads_email_lower_idx"),
+            models.Index(Lower("company_name"), name="leads_company_lower_idx"),
         ]
         constraints = [
             models.CheckConstraint(

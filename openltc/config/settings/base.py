@@ -197,6 +197,10 @@ TASKS = {
     }
 }
 
+# Benchmark-only endpoints (/api/v1/bench/…): off in every normal deployment; bench/api_load.py
+# turns them on for its own server. See openltc/api/bench.py.
+OPENLTC_BENCH_ENDPOINTS = env_bool("OPENLTC_BENCH_ENDPOINTS", False)
+
 OPENLTC_PAGE_SIZE = env_int("OPENLTC_PAGE_SIZE", 50, minimum=5, maximum=500)
 OPENLTC_MAX_PAGE_SIZE = 500
 

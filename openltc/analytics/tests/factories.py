@@ -326,7 +326,7 @@ def kpi_build(rep: Any, other_rep: Any, teammate: Any) -> KpiSet:
         start=1,
     ):
         Bid.objects.create(
-            number=f"BID-{o.number}-{n}",
+            number=f"BID-{o.number[-8:]}-{n}",
             opportunity=o,
             title="Tender",
             owner=o.owner,

@@ -65,9 +65,8 @@ def test_win_loss_rates_reasons_competitors(rep: Any, other_rep: Any) -> None:
     assert (report["won"], report["lost"], report["abandoned"]) == (1, 2, 0)
     assert report["win_rate"] == Decimal("0.3333")
     assert report["win_rate_amount"] == Decimal("0.2857")
-    assert report["bids_closed"] == 2
-    assert report["bid_win_rate"] == Decimal("0.5000")
-    assert report["disqualification_rate"] == Decimal("0.5000")
+    # the bid rates count Bid records (none in this data set; see test_kpis for them)
+    assert (report["bids_closed"], report["bid_win_rate"], report["disqualification_rate"]) == (0, None, None)
     assert [(r["reason"], r["count"], r["amount"]) for r in report["reasons"]] == [
         ("disqualified", 1, Decimal("700.00")),
         ("price", 1, Decimal("300.00")),

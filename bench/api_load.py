@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.common import ROOT, machine, percentile, save
+from bench.lead_import import place_section
 from bench.load import free_port, wait_for
 
 PYTHON = sys.executable
@@ -226,12 +227,7 @@ def write_section(result: dict[str, Any]) -> Path:
         lines.append(f"- {clients} clients: {ratio:.0%}")
     lines.append(MARK_END)
     section = "\n".join(lines)
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        text = head + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(place_section(text, section, MARK_BEGIN, MARK_END), encoding="utf-8")
     return path
 
 

@@ -1,87 +1,243 @@
-"""Lead import at scale: rows per second and peak memory of the bulk import path.
+"""Lead import at scale: rows/s and peak memory of the real import path, against the raw floor.
 
-    python -m bench.lead_import [--rows 100000] [--mode all_or_nothing|valid_rows] [--per-row 200]
+    python -m bench.lead_import [--rows 100000 1000000] [--databases sqlite postgres]
+                                [--mode valid_rows|all_or_nothing] [--keep]
 
-Runs in a fresh SQLite database in a temporary directory (or the PostgreSQL database named by
-DATABASE_URL, which must be empty or disposable: the benchmark migrates it and adds rows). The CSV
-file is generated row by row on disk, imported through the same engine and task as the web page,
-and the figures printed: elapsed time, rows/s, peak RSS of the process, and the rows/s of one
-``lead_create`` per row for comparison. Figures go to docs/leads.md by hand.
+For each database a fresh data set is made with the generator (``bench.generate.ensure`` at scale
+100: the migrated demo with its users, units and four distribution rules; database
+``bench_load_import``). For each size a CSV file is written row by row, then a child process
+(fresh, so its peak RSS is the import's own) imports it through the same engine and task as the
+web page — mapping, parsing and validation, duplicate checks against open leads and earlier rows,
+per-batch distribution of the rows without an owner, one COPY/executemany per batch for the leads,
+their history rows and their audit events — and then writes the same file's rows into a bare
+table of text columns with no application logic (``executemany`` in one transaction on SQLite,
+``COPY`` on PostgreSQL): the floor. Memory must stay flat as the file grows, so two sizes are run.
+
+Results go to ``bench/results/import-<database>.json`` and the import section of
+docs/performance.md. The database is dropped at the end unless ``--keep``.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS, ROOT, machine, save
+
+PYTHON = sys.executable
+DB_NAME = "bench_load_import"
+IMPORTER_USER = "leads.east"  # the demo's lead manager of the East region
+MARK_BEGIN = "<!-- import:begin -->"
+MARK_END = "<!-- import:end -->"
+
+
+def child(csv_path: Path, rows: int, mode: str) -> dict[str, Any]:
+    """Runs inside the fresh process (DATABASE_URL set): the import, then the floor."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openltc.config.settings.local")
+    os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from openltc.core.models import AuditEvent, ImportJob
+    from openltc.leads.models import Lead
+    from openltc.leads.tests.test_import_scale import import_file
+    from openltc.org.models import User
+
+    user = User.objects.get(username=IMPORTER_USER)
+    leads_before = Lead.objects.count()
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    job = import_file(csv_path, user, ImportJob.Mode(mode))
+    elapsed = time.perf_counter() - started
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    distributed = AuditEvent.objects.filter(action="lead.distributed").count()
+    created = Lead.objects.count() - leads_before
+
+    # The floor: the same rows, read from the same file, written with no application logic.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_import_floor")
+        cursor.execute(
+            "CREATE TABLE bench_import_floor (title TEXT, company TEXT, contact TEXT, phone TEXT, "
+            "email TEXT, source TEXT, amount TEXT, rating TEXT, owner TEXT)"
+        )
+    started = time.perf_counter()
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        raw = connection.connection  # the driver's own connection, below Django
+        if connection.vendor == "postgresql":
+            with raw.cursor() as cur, cur.copy("COPY bench_import_floor FROM STDIN") as copy:
+                for row in reader:
+                    copy.write_row(row)
+            raw.commit()
+        else:
+            raw.execute("BEGIN")
+            raw.executemany("INSERT INTO bench_import_floor VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", reader)
+            raw.execute("COMMIT")
+    floor_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_import_floor")
+    return {
+        "rows": rows,
+        "mode": mode,
+        "status": job.status,
+        "created": job.created_rows,
+        "created_counted": created,
+        "errors": job.error_rows,
+        "skipped": job.skipped_rows,
+        "distributed": distributed,
+        "import_s": round(elapsed, 2),
+        "rows_per_s": round(rows / elapsed),
+        "rss_start_mib": round(rss_start / 1024),
+        "rss_peak_mib": round(rss_peak / 1024),
+        "floor_s": round(floor_s, 2),
+        "floor_rows_per_s": round(rows / floor_s),
+        "ratio_to_floor": round(floor_s / elapsed, 4),
+        "load_average_end": round(os.getloadavg()[0], 1),
+    }
+
+
+HEADER = ["Lead name", "Company", "Contact", "Phone", "Email", "Lead source", "Amount", "Rating", "Owner"]
+
+
+def write_csv(path: Path, rows: int) -> Path:
+    """The layout of the import tests (openltc/leads/tests/test_import_scale.py), without owners so
+    every row goes through distribution; written row by row, never held in memory."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            writer.writerow(
+                [
+                    f"Campus network {i}",
+                    f"Company {i} Ltd",
+                    f"Buyer {i}",
+                    f"+86 21 {i:08d}",
+                    f"buyer{i}@example.test",
+                    "Trade Show" if i % 2 else "官网",
+                    f"{(i % 97) * 10000}",
+                    "Hot" if i % 3 == 0 else "warm",
+                    "",
+                ]
+            )
+    return path
+
+
+def place_section(text: str, section: str, begin: str, end: str) -> str:
+    """Replaces the marked section, or adds it inside the notes block that ``bench/report.py``
+    keeps when it renders the file (so ``make bench`` does not drop it), or at the end."""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        return head + section + rest.split(end, 1)[1]
+    notes_end = "<!-- notes:end -->"
+    if notes_end in text:
+        head, rest = text.split(notes_end, 1)
+        return head.rstrip() + "\n\n" + section + "\n" + notes_end + rest
+    return text.rstrip() + "\n\n" + section + "\n"
+
+
+def write_section(results: list[dict[str, Any]]) -> Path:
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    m = results[0]["machine"]
+    lines = [
+        MARK_BEGIN,
+        "## Lead import (`python -m bench.lead_import`)",
+        "",
+        f"Run {m['date']}: {m['cores']} cores, {m['memory_gib']} GiB, load average "
+        f"{m['load_average_1min_at_start']} at start (shared machine: other suites ran meanwhile; the "
+        "ratio to the floor is measured in the same process right after the import); "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + ". CSV files of nine columns, no owners (every row goes through the demo's four distribution "
+        "rules), imported by the demo's lead manager through the real engine in “valid rows” mode.",
+        "",
+        "| database | rows | status | created | distributed | import s | rows/s | floor rows/s | import ÷ floor | peak RSS MiB |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        for r in result["runs"]:
+            lines.append(
+                f"| {result['database']} | {r['rows']:,} | {r['status']} | {r['created']:,} | {r['distributed']:,} | "
+                f"{r['import_s']:,} | {r['rows_per_s']:,} | {r['floor_rows_per_s']:,} | "
+                f"{r['ratio_to_floor']:.1%} | {r['rss_peak_mib']} |"
+            )
+    lines.append(MARK_END)
+    section = "\n".join(lines)
+    path.write_text(place_section(text, section, MARK_BEGIN, MARK_END), encoding="utf-8")
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--mode", default="all_or_nothing", choices=("all_or_nothing", "valid_rows"))
-    parser.add_argument("--per-row", type=int, default=200, help="rows for the one-by-one comparison")
+    parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--databases", nargs="*", default=["sqlite", "postgres"], choices=("sqlite", "postgres")
+    )
+    parser.add_argument("--mode", default="valid_rows", choices=("all_or_nothing", "valid_rows"))
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("CSV", "ROWS", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not 1_000 <= args.rows <= 5_000_000:
+    if args.child:
+        result = child(Path(args.child[0]), int(args.child[1]), args.child[2])
+        print("RESULT" + json.dumps(result))
+        return 0
+    if not all(1_000 <= n <= 5_000_000 for n in args.rows):
         print("--rows must be between 1,000 and 5,000,000", file=sys.stderr)
         return 2
+    from bench.generate import drop, ensure
+
+    results = []
+    marker = RESULTS / "generate-{}-100.json"
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("OPENLTC_DATA_DIR", tmp)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openltc.config.settings.local")
-        os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        return run(Path(tmp), args.rows, args.mode, args.per_row)
-
-
-def run(folder: Path, rows: int, mode: str, per_row: int) -> int:
-    from openltc.core.models import ImportJob
-    from openltc.leads.models import Lead
-    from openltc.leads.services import lead_create
-    from openltc.leads.tests.test_import_scale import import_file, write_csv
-    from openltc.org.models import OrgUnit, RoleAssignment, User
-    from openltc.org.roles import Role
-
-    unit = OrgUnit(code="BENCH", name="Bench unit", kind=OrgUnit.Kind.COMPANY)
-    unit.path = unit.compute_path()
-    unit.save()
-    user = User.objects.create_user(username="bench", password="pw-Secret-123", home_unit=unit)
-    RoleAssignment.objects.create(user=user, role=Role.SALES_REP, org_unit=unit)
-
-    started = time.perf_counter()
-    for i in range(per_row):
-        lead_create(
-            actor=user, data={"title": f"One {i}", "source": "web", "company_name": f"S{i}", "owner": user}
-        )
-    one_by_one = per_row / (time.perf_counter() - started)
-    Lead.objects.all().delete()
-
-    path = write_csv(folder / "bench.csv", rows, owner="bench")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    job = import_file(path, user, ImportJob.Mode(mode))
-    elapsed = time.perf_counter() - started
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"status {job.status}: {job.created_rows} created, {job.error_rows} errors, {job.skipped_rows} skipped"
-    )
-    print(f"{rows:,} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s ({mode})")
-    print(f"one lead_create per row: {one_by_one:,.0f} rows/s")
-    print(
-        f"peak RSS {rss_after / 1024:.0f} MiB (grew {(rss_after - rss_before) / 1024:.0f} MiB during the import)"
-    )
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return 0 if job.status == ImportJob.Status.DONE else 1
+        files = {n: write_csv(Path(tmp) / f"leads-{n}.csv", n) for n in args.rows}
+        for database in args.databases:
+            info = machine()
+            runs = []
+            for n in args.rows:
+                had = Path(str(marker).format(database)).exists()
+                drop(database, DB_NAME)
+                url = ensure(100, database, DB_NAME)
+                if not had:  # the generator's own result file for this helper data set
+                    Path(str(marker).format(database)).unlink(missing_ok=True)
+                env = {**os.environ, "DATABASE_URL": url}
+                out = subprocess.run(
+                    [PYTHON, "-m", "bench.lead_import", "--child", str(files[n]), str(n), args.mode],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                    check=False,
+                )
+                if "RESULT" not in out.stdout:
+                    print(out.stdout[-3000:], out.stderr[-3000:], file=sys.stderr)
+                    return 1
+                run = json.loads(out.stdout.split("RESULT", 1)[1])
+                print(f"{database} {run}", flush=True)
+                runs.append(run)
+            if not args.keep:
+                drop(database, DB_NAME)
+            result = {
+                "machine": info,
+                "database": "PostgreSQL" if database == "postgres" else "SQLite (WAL)",
+                "runs": runs,
+            }
+            save(f"import-{database}", result)
+            results.append(result)
+    print(f"written {write_section(results)}")
+    return 0
 
 
 if __name__ == "__main__":

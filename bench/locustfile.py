@@ -39,7 +39,7 @@ class SalesUser(HttpUser):
         )
         self.csrf = self.client.cookies.get("csrftoken", "")
         self.lead_ids: list[str] = []
-        listing = self.client.get("/api/v1/leads/?page_size=50", name="API list leads")
+        listing = self.client.get("/api/v1/leads?page_size=50", name="API list leads")
         if listing.ok:
             items = listing.json()
             items = items.get("items", items) if isinstance(items, dict) else items
@@ -98,7 +98,7 @@ class SalesUser(HttpUser):
             "currency": "CNY",
         }
         response = self.client.post(
-            "/api/v1/leads/", json=payload, headers=self._api_headers(), name="API capture lead"
+            "/api/v1/leads", json=payload, headers=self._api_headers(), name="API capture lead"
         )
         if response.status_code == 201:
             self.lead_ids.append(str(response.json()["id"]))

@@ -14,11 +14,13 @@ signals would (history rows, audit events) in the same transaction, with its own
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 
 # Field types whose Python values both drivers accept unchanged.
@@ -47,6 +49,16 @@ def _converter(field: models.Field[Any, Any], vendor: str) -> Callable[[Any], An
         field, models.UUIDField | models.DateTimeField | models.DateField | models.DecimalField
     ):
         return None  # psycopg adapts these types itself (COPY writes them in their text form)
+    if vendor == "sqlite":
+        # What Django's SQLite operations do, without the per-cell dispatch.
+        if isinstance(field, models.UUIDField):
+            return lambda value: None if value is None else value.hex
+        if isinstance(field, models.DateTimeField) and settings.USE_TZ:
+            return lambda value: (
+                None if value is None else str(value.astimezone(datetime.UTC).replace(tzinfo=None))
+            )
+        if isinstance(field, models.DateField | models.DecimalField):
+            return lambda value: None if value is None else str(value)
 
     def prepare(value: Any) -> Any:
         return None if value is None else field.get_db_prep_save(value, connection)

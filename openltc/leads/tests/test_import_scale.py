@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,8 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from openltc.core.imports import import_set_mapping, import_start, import_upload
 from openltc.core.models import AuditEvent, ImportJob
 from openltc.core.tasks_imports import run_import
+from openltc.leads.choices import DistributionKind
 from openltc.leads.imports import LeadImporter
-from openltc.leads.models import Lead
+from openltc.leads.models import DistributionRule, Lead, RepCapacity
 from openltc.leads.services import lead_create
 
 HEADER = ["Lead name", "Company", "Contact", "Phone", "Email", "Lead source", "Amount", "Rating", "Owner"]
@@ -115,7 +117,15 @@ def test_bulk_path_reports_bad_rows_exactly_and_imports_the_rest(rep: Any, tmp_p
     assert event.after["title"] == "Campus network 7"
 
 
-def test_queries_per_batch_are_constant(rep: Any, tmp_path: Path) -> None:
+def test_queries_per_batch_are_constant(
+    rep: Any, teammate: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LeadImporter, "batch_size", 200)  # the rule holds at any size; 200 is quick
+    # With a distribution rule, so the per-batch distribution is counted too.
+    rule = DistributionRule.objects.create(name="Everyone", order=1, kind=DistributionKind.CAPABILITY)
+    rule.candidates.add(rep, teammate)
+    for user in (rep, teammate):
+        RepCapacity.objects.create(user=user, capacity=100_000)
     small = write_csv(tmp_path / "small.csv", LeadImporter.batch_size)
     with CaptureQueriesContext(connection) as one_batch:
         import_file(small, rep, ImportJob.Mode.VALID_ROWS)
@@ -127,3 +137,33 @@ def test_queries_per_batch_are_constant(rep: Any, tmp_path: Path) -> None:
     # at most 999 parameters), whatever the batch size: never one query per row.
     per_batch = (len(four_batches.captured_queries) - len(one_batch.captured_queries)) / 3
     assert per_batch <= 45, f"{per_batch:.0f} queries per batch of {LeadImporter.batch_size} rows"
+    assert Lead.objects.filter(owner__isnull=True).count() == 0  # every row was distributed
+
+
+def test_import_distributes_pool_rows_by_the_rules_per_batch(
+    manager: Any, rep: Any, teammate: Any, tmp_path: Path
+) -> None:
+    """Rows without an owner go through the ordered distribution rules (round robin, capacity);
+    what no rule places stays in the pool; each handover has its audit event naming the rule."""
+    rule = DistributionRule.objects.create(name="Inside sales", order=1, kind=DistributionKind.CAPABILITY)
+    rule.candidates.add(rep, teammate)
+    for user in (rep, teammate):
+        RepCapacity.objects.create(user=user, capacity=2)
+    job = import_file(write_csv(tmp_path / "pool.csv", 5), manager, ImportJob.Mode.VALID_ROWS)
+    assert (job.created_rows, job.error_rows) == (5, 0)
+    owners = list(Lead.objects.order_by("title").values_list("owner__username", flat=True))
+    assert sorted(o or "" for o in owners) == ["", "rep", "rep", "teammate", "teammate"]
+    # Round robin: the two reps alternate in file order; the fifth row finds both full.
+    by_row = [Lead.objects.get(title=f"Campus network {i}").owner for i in range(5)]
+    assert by_row[0] != by_row[1]
+    assert by_row[0] == by_row[2]
+    assert by_row[1] == by_row[3]
+    assert by_row[4] is None
+    placed = Lead.objects.exclude(owner=None)
+    assert all(lead.assigned_at and lead.first_contact_due_at for lead in placed)
+    assert all(lead.org_unit_id == lead.owner.home_unit_id for lead in placed)
+    events = AuditEvent.objects.filter(action="lead.distributed")
+    assert events.count() == 4
+    assert {e.message for e in events} == {"Rule “Inside sales”"}
+    assert all(e.before["owner"] is None and e.after["owner"] for e in events)
+    assert RepCapacity.objects.filter(last_assigned_at__isnull=False).count() == 2

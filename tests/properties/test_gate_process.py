@@ -41,6 +41,7 @@ from openltc.decisions.choices import Outcome
 from openltc.decisions.models import Decision, DecisionCase, DecisionCondition, ReviewOpinion
 from openltc.decisions.tests.factories import fill_checklist
 from openltc.opportunities import services as opportunities
+from openltc.opportunities.assessment import required_roles
 from openltc.opportunities.choices import Stage, TeamRole
 from openltc.opportunities.models import Opportunity
 from openltc.opportunities.tests.factories import make_customer
@@ -207,7 +208,13 @@ class GateProcess(RuleBasedStateMachine):
         o = Opportunity.objects.get(pk=pk)
         if not o.is_open:
             return
-        for who, role in (("teammate", TeamRole.SR), ("fr", TeamRole.FR)):
+        # The iron triangle plus the extended roles the grade requires (the real, configured rule:
+        # opportunities.assessment.required_roles; A: project executive and leader, B: leader).
+        extended = {TeamRole.PROJECT_EXECUTIVE: "manager", TeamRole.PROJECT_LEADER: "rep"}
+        staffing = [("teammate", TeamRole.SR), ("fr", TeamRole.FR)] + [
+            (extended.get(role, "teammate"), role) for role in sorted(required_roles(o.grade))
+        ]
+        for who, role in staffing:
             if not o.team_members.filter(role=role).exists():
                 self._try(
                     lambda who=who, role=role: opportunities.team_member_add(
@@ -350,11 +357,29 @@ def test_gate_process_properties(
             max_examples=25,
             stateful_step_count=40,
             deadline=None,
+            # Derandomized (a fixed seed, no example database): the same walks on every run, so
+            # the coverage assertion below cannot flake.
+            derandomize=True,
+            database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
-    # The random walk must get past the gates, or the properties would hold vacuously.
     print(f"steps={sum(steps)} reached={reached}")  # noqa: T201  (shown with -s; reliability.md)
-    # How far the walk got is printed (-s), not asserted: the A/B grades' extended-team rule makes
-    # runs that never pass ATI possible, and a coverage assertion would make CI flaky.
+    _record_figure(steps=sum(steps), examples=len(steps), reached=reached)
+    # The random walk must get past the gates, or the properties would hold vacuously. The
+    # purposeful step staffs the grade's required extended roles, so walks pass ATI (and further).
+    past_ati = sum(
+        n for stage, n in reached.items() if STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.INITIATED)
+    )
+    assert past_ati >= 1, f"no walk passed ATI: {reached}"
     assert sum(steps) > 0
+
+
+def _record_figure(**values: Any) -> None:
+    import json
+    import os
+
+    target = os.environ.get("OPENLTC_RELIABILITY_FIGURES")
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"figure": "gate_properties", **values}) + "\n")

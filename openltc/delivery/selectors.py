@@ -169,33 +169,44 @@ def pert_summary(project: DeliveryProject, by_date: datetime.date | None = None)
 
 
 def delphi_sessions(project: DeliveryProject) -> QuerySet[DelphiSession]:
-    return project.delphi_sessions.select_related("moderator", "item").prefetch_related("estimators")
+    """The project's estimations with their estimators and estimates (two queries in all,
+    however many sessions: ``delphi_view`` reads the prefetched rows)."""
+    return project.delphi_sessions.select_related("moderator", "item").prefetch_related(
+        "estimators", "estimates"
+    )
 
 
 def delphi_rounds(session: DelphiSession) -> list[estimation.RoundSummary]:
     values: dict[int, list[Decimal]] = {}
-    for round_no, value in session.estimates.values_list("round", "value"):
-        values.setdefault(round_no, []).append(value)
+    for estimate in session.estimates.all():  # prefetched by delphi_sessions (ordered by round, value)
+        values.setdefault(estimate.round, []).append(estimate.value)
     return [s for r in sorted(values) if (s := estimation.delphi_round(r, values[r])) is not None]
 
 
-def delphi_view(session: DelphiSession, user: Any) -> dict[str, Any]:
+def delphi_view(session: DelphiSession, user: Any, threshold: Decimal | None = None) -> dict[str, Any]:
     """What a viewer sees: the moderator (and project managers) see each round's spread and the
-    convergence; an estimator sees the summaries of closed rounds and their own estimates only."""
+    convergence; an estimator sees the summaries of closed rounds and their own estimates only.
+    A page showing several sessions reads ``threshold`` once and passes it."""
     rounds = delphi_rounds(session)
     is_moderator = user.pk == session.moderator_id or getattr(user, "is_superuser", False)
     visible = rounds if is_moderator else [r for r in rounds if r.round < session.current_round]
-    threshold = setting("delphi_convergence_pct")
+    if threshold is None:
+        threshold = setting("delphi_convergence_pct")
     current = next((r for r in rounds if r.round == session.current_round), None)
     previous = next((r for r in rounds if r.round == session.current_round - 1), None)
-    mine = list(session.estimates.filter(estimator=user).order_by("round").values("round", "value"))
+    estimates = session.estimates.all()
+    mine = [
+        {"round": e.round, "value": e.value}
+        for e in sorted(estimates, key=lambda e: e.round)
+        if e.estimator_id == user.pk
+    ]
     estimator_ids = {u.pk for u in session.estimators.all()}
     return {
         "session": session,
         "rounds": visible,
         "is_moderator": is_moderator,
         "is_estimator": user.pk in estimator_ids,
-        "given": session.estimates.filter(round=session.current_round).count(),
+        "given": sum(1 for e in estimates if e.round == session.current_round),
         "expected": len(estimator_ids),
         "converged": estimation.converged(previous, current, threshold),
         "threshold": threshold,

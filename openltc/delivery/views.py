@@ -143,6 +143,7 @@ def project_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         by_date = project.planned_finish
     meetings = project.meetings.select_related("recorded_by").prefetch_related("actions__owner")
     reviews = project.reviews.select_related("moderator", "item").prefetch_related("findings__owner")
+    threshold = selectors.setting("delphi_convergence_pct")
     context = {
         "project": project,
         "can_change": can_change,
@@ -155,7 +156,9 @@ def project_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "heatmap": selectors.risk_heatmap(project),
         "pert": selectors.pert_summary(project, by_date),
         "pert_form": by_form if request.GET else forms.PertDateForm(initial={"by": by_date}),
-        "delphi": [selectors.delphi_view(s, request.user) for s in selectors.delphi_sessions(project)],
+        "delphi": [
+            selectors.delphi_view(s, request.user, threshold) for s in selectors.delphi_sessions(project)
+        ],
         "analogies": project.analogies.select_related("reference"),
         "costs": selectors.cost_table(project),
         "stages": [s.label for s in CostStage],

@@ -135,6 +135,7 @@ def _case_context(request: HttpRequest, case: DecisionCase, **forms: Any) -> dic
     page_data = minutes.minutes_for(case)
     return {
         **page_data,
+        "attachments": list(case.attachments.select_related("uploaded_by")),
         "actions": actions,
         "can_prepare": can_prepare and case.status in (CaseStatus.DRAFT, CaseStatus.RETURNED),
         "missing_reviews": selectors.missing_reviews(case) if case.status != CaseStatus.DRAFT else (),

@@ -70,6 +70,18 @@ def approved_decision(subject: Any, gate: str) -> Decision | None:
     return decision
 
 
+def approved_subject_ids(model: Any, gate: str) -> set[str]:
+    """The ids (as stored on decision cases) of every ``model`` row that has an approving decision
+    at ``gate``, in one query: for set-based checks (``openltc check-integrity``)."""
+    return set(
+        Decision.objects.filter(
+            outcome__in=APPROVING_OUTCOMES,
+            case__gate=gate,
+            case__subject_type=ContentType.objects.get_for_model(model),
+        ).values_list("case__subject_id", flat=True)
+    )
+
+
 def open_conditions(subject: Any) -> QuerySet[DecisionCondition]:
     """The subject's conditions still open, from any of its decisions."""
     return (

@@ -2,10 +2,10 @@
 integrated plan across streams (delivery milestones linked to the payment milestones), risks,
 three-point estimates, costs in the four stages, a review, a meeting and some accepted milestones.
 
-The contracts demo stops before the ATC gate (no signed contracts). So that delivery has
-something to deliver, this builder drafts one contract per FR's office through the contracts
-service and then marks it executing directly — a demo shortcut past ATC, countersign, seal and
-archive, which the demo does not script. Every delivery record goes through the services.
+So that delivery has something to deliver, this builder drafts one contract per FR's office
+through the contracts service and takes it through review, the ATC decision, countersign, seal,
+archive and the receipt check with the contracts demo's script (no shortcut past a gate). Every
+delivery record goes through the services.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openltc.core.demo import SEED
+from openltc.core.errors import DomainError
 from openltc.delivery import services
 from openltc.delivery.models import DeliveryProject
 
@@ -106,12 +107,23 @@ def _signed_contract(owner: Any, rng: random.Random) -> Any:
             },
         ],
     )
-    # Demo shortcut (see the module docstring): the contract is taken as signed and executing.
-    today = timezone.localdate()
-    Contract.objects.filter(pk=contract.pk).update(
-        status="executing", signed_on=today - datetime.timedelta(days=70), status_changed_at=timezone.now()
-    )
-    return Contract.objects.get(pk=contract.pk)
+    # Signed through the real chain (contract review, ATC decision, countersign, seal, archive,
+    # receipt check), as the contracts demo does, so `openltc check-integrity` holds on the demo.
+    from openltc.contracts.demo import _execute
+
+    reviewers = {
+        "legal": _user("legal"),
+        "finance": _user("finance"),
+        "credit": _user("finance"),
+        "delivery": _user("delivery"),
+    }
+    if not all(reviewers.values()):
+        return None
+    try:
+        with transaction.atomic():
+            return _execute(Contract.objects.get(pk=contract.pk), reviewers)
+    except DomainError:
+        return None
 
 
 def _project(contract: Any, owner: Any, fr: Any, rng: random.Random) -> DeliveryProject:

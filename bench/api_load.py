@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     runs = []
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", 120)
+        wait_for(f"http://127.0.0.1:{port}/healthz", 300)
         ops = [o for o in operations(ids) if not args.only or o.name in args.only]
         for op in ops:  # warm every worker's caches and connections once
             drive(port, ids["token"], op, min(args.workers, 4), 1)

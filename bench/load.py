@@ -47,7 +47,7 @@ def run(cmd: list[str], env: dict[str, str], **kw: Any) -> subprocess.CompletedP
     return subprocess.run(cmd, env=env, check=True, text=True, **kw)
 
 
-def prepare_database(kind: str) -> dict[str, str]:
+def prepare_database(kind: str, base: str = "") -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "openltc.config.settings.production",
@@ -68,6 +68,8 @@ def prepare_database(kind: str) -> dict[str, str]:
         data = ROOT / "var" / "load"
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir(parents=True)
+        if base:  # a migrated SQLite file to start from (migrating from nothing takes minutes)
+            shutil.copyfile(base, data / "openltc.sqlite3")
         env.pop("DATABASE_URL", None)
         env["OPENLTC_DATA_DIR"] = str(data)
     return env
@@ -152,12 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--base", default="", help="SQLite only: a migrated database file to start from")
     args = parser.parse_args(argv)
     if not (0 <= args.leads <= 1_000_000 and 1 <= args.users <= 200 and 5 <= args.seconds <= 1800):
         print("bounds: --leads 0..1,000,000, --users 1..200, --seconds 5..1800", file=sys.stderr)
         return 2
     info = machine()
-    env = prepare_database(args.database)
+    env = prepare_database(args.database, args.base)
     run([PYTHON, "-m", "openltc", "migrate", "--noinput", "-v", "0"], env)
     run([PYTHON, "-m", "openltc", "demo", "--scale", str(args.leads), "--quiet-logins"], env)
     run([PYTHON, "-m", "openltc", "collectstatic", "--noinput", "-v", "0"], env)
@@ -182,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     prefix = out / f"locust-{args.database}"
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", 60)
+        wait_for(f"http://127.0.0.1:{port}/healthz", 300)
         subprocess.run(
             [
                 PYTHON,

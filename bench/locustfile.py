@@ -38,7 +38,8 @@ class SalesUser(HttpUser):
             name="login",
         )
         self.csrf = self.client.cookies.get("csrftoken", "")
-        self.lead_ids: list[str] = []
+        self.lead_ids: list[str] = []  # leads this user can see (record pages)
+        self.own_ids: list[str] = []  # leads this user captured (follow-ups: the owner's work)
         listing = self.client.get("/api/v1/leads?page_size=50", name="API list leads")
         if listing.ok:
             items = listing.json()
@@ -102,12 +103,15 @@ class SalesUser(HttpUser):
         )
         if response.status_code == 201:
             self.lead_ids.append(str(response.json()["id"]))
+            self.own_ids.append(str(response.json()["id"]))
 
     @task(2)
     def log_activity(self) -> None:
-        if not self.lead_ids:
+        # Follow-ups on leads the user captured: a company-wide viewer (finance, the CEO) may read
+        # every lead but not log activities on other people's (403, rightly).
+        if not self.own_ids:
             return
-        lead_id = random.choice(self.lead_ids)
+        lead_id = random.choice(self.own_ids)
         with self.client.post(
             f"/api/v1/leads/{lead_id}/activities",
             json={"kind": "call", "summary": "电话跟进 follow-up call", "outcome": "positive"},

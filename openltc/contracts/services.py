@@ -8,6 +8,7 @@ lines, milestones) changes only while the current version is a draft.
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -90,6 +91,37 @@ MILESTONE_INPUT = ("kind", "name", "percentage", "fixed_amount", "trigger_event"
 
 def _invalid(field: str, message: str) -> DomainError:
     return DomainError(message, field_errors={field: [message]})
+
+
+# The scan of a signed original: a PDF or an image (the archive keeps it for audit).
+SCAN_EXTENSIONS: tuple[str, ...] = ("pdf", "png", "jpg", "jpeg", "tif", "tiff")
+
+
+def check_scan(scan: Any) -> str:
+    """The scan's bare file name (no directory parts or control characters), or a field error:
+    an accepted type, not empty, not over the upload limit."""
+    if not scan:
+        return ""  # the workflow's guard names the missing scan
+    base = os.path.basename(str(getattr(scan, "name", "") or "").replace("\\", "/")).strip()
+    name = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').lstrip(".")[-255:]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in SCAN_EXTENSIONS:
+        raise _invalid(
+            "scan",
+            _("Files of type .%(ext)s are not accepted; use one of: %(allowed)s.")
+            % {"ext": extension or "?", "allowed": ", ".join(SCAN_EXTENSIONS)},
+        )
+    limit = int(settings.OPENLTC_MAX_UPLOAD_BYTES)
+    size = getattr(scan, "size", None)
+    if size is None or size > limit:
+        raise _invalid(
+            "scan",
+            _("The file is larger than the limit of %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)},
+        )
+    if size == 0:
+        raise _invalid("scan", _("The file is empty."))
+    scan.name = name
+    return name
 
 
 def number_prefix(kind: str) -> str:
@@ -910,6 +942,7 @@ def contract_archive(
     """Files the signed original (归档): scan and metadata; the version becomes immutable."""
     locked = _lock(actor, contract, expected_version=expected_version)
     version = _current_version(locked)
+    scan_name = check_scan(scan)
     facts = selectors.facts_for(locked, has_scan=bool(scan), archive_number=archive_number or "")
     before = _transition(locked, S.ARCHIVED, facts)
     record = ContractArchive(
@@ -918,7 +951,7 @@ def contract_archive(
         archive_number=(archive_number or "").strip(),
         original_location=(original_location or "").strip(),
         scan=scan,
-        scan_name=str(getattr(scan, "name", "") or "")[:255],
+        scan_name=scan_name,
         page_count=page_count,
         notes=(notes or "").strip(),
         archived_by=actor,
@@ -1409,6 +1442,7 @@ def change_archive(
 ) -> ContractChange:
     """Files the signed change agreement (归档): the amendment version becomes archived."""
     locked = _lock_change(actor, change, expected_version=expected_version)
+    scan_name = check_scan(scan)
     facts = selectors.change_facts_for(locked, has_scan=bool(scan), archive_number=archive_number or "")
     before = _change_transition(locked, ChangeStatus.ARCHIVED, facts)
     amendment = ContractVersion.objects.select_for_update().get(pk=locked.amendment_id)
@@ -1418,7 +1452,7 @@ def change_archive(
         archive_number=(archive_number or "").strip(),
         original_location=(original_location or "").strip(),
         scan=scan,
-        scan_name=str(getattr(scan, "name", "") or "")[:255],
+        scan_name=scan_name,
         page_count=page_count,
         notes=(notes or "").strip(),
         archived_by=actor,

@@ -11,12 +11,13 @@ export HOST PORT
 VENDOR := openltc/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test lint bench load prereqs venv frontend translations browser pgclient migrate clean
+.PHONY: help run test lint audit bench load prereqs venv frontend translations browser pgclient migrate clean
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (DATABASE_URL selects PostgreSQL)"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check, check --deploy"
+	@echo "make audit  pip-audit of the installed dependencies (needs PyPI's JSON API or OSV; --strict)"
 	@echo "make bench  on-demand benchmarks; results in docs/performance.md"
 
 prereqs:
@@ -79,6 +80,12 @@ lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
 	DJANGO_SETTINGS_MODULE=openltc.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=openltc.config.settings.production SECRET_KEY=lint-only-$$(printf 'x%.0s' {1..60}) \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Known vulnerabilities in the installed (locked) dependencies. --strict: a package that cannot be
+# looked up fails the run instead of being skipped (see docs/reliability.md, "Dependency audit").
+audit: $(VENV)/.installed-test
+	$(BIN)/pip freeze --exclude-editable | \
+	  $(BIN)/pip-audit --progress-spinner off --strict --no-deps --disable-pip -r /dev/stdin
 
 # On demand, never part of `make test`: writes docs/performance.md. BENCH_ROWS bounds the data size.
 BENCH_ROWS ?= 100000

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from conftest import make_user
 from openltc.contracts.models import Contract
@@ -174,10 +175,14 @@ def sign_contract(c: Chain, o: Opportunity) -> Contract:
     page.fill("input[name='lines-0-quantity']", "10")
     page.fill("input[name='lines-0-unit_price']", "100000")
     page.fill("input[name='lines-0-tax_rate']", "0")
-    with page.expect_response(lambda r: "/contracts/new/" in r.url):
-        page.click("button[name=op][value=add_milestone]")
-    with page.expect_response(lambda r: "/contracts/new/" in r.url):
-        page.click("button[name=op][value=add_milestone]")
+    rows = page.locator("select[name^='milestones-'][name$='-kind']")
+    for _ in range(2):
+        # Each click re-renders the editor with one more milestone row; wait for the swap before
+        # the next click, or the second request carries the old form and the row never appears.
+        before = rows.count()
+        with page.expect_response(lambda r: "/contracts/new/" in r.url):
+            page.click("button[name=op][value=add_milestone]")
+        expect(rows).to_have_count(before + 1)
     for i, (kind, trigger) in enumerate(
         [("preliminary_acceptance", "preliminary_acceptance"), ("final_acceptance", "final_acceptance")]
     ):
@@ -425,6 +430,40 @@ def close_through_atcc(c: Chain, contract: Contract) -> None:
     c.j.shot("closed")
 
 
+def dashboard_reflects_the_chain(c: Chain, o: Opportunity, contract: Contract) -> None:
+    """The executive opens the executive dashboard: the funnel's won, contracted, invoiced and
+    collected steps include the journey's deal with its amounts, and the won KPI counts it."""
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    o.refresh_from_db()
+    contract.refresh_from_db()
+    with translation.override(c.lang):
+        won = floatformat(o.amount, "2g")
+        total = floatformat(contract.total_gross, "2g")
+        won_kpi = floatformat(o.amount, "0g")
+    c.as_("executive")
+    c.j.goto("/analytics/")
+    table = c.page.locator("#funnel-table")
+    expect(table).to_be_visible()
+
+    def step(segment: str) -> Any:
+        return table.locator("tbody tr").filter(has=c.page.locator(f"a[href*='segment={segment}']"))
+
+    for segment, amount in (
+        ("reached%3Awon", won),
+        ("signed", total),
+        ("invoiced", total),
+        ("collected", total),
+    ):
+        row = step(segment)
+        expect(row).to_have_count(1)
+        expect(row.locator("td").nth(1)).to_have_text("1")
+        expect(row.locator("td").nth(2)).to_have_text(amount)
+    expect(c.page.locator("[data-kpi=won_amount]")).to_have_text(won_kpi)
+    c.j.shot("executive-dashboard")
+
+
 @pytest.mark.parametrize(("lang", "locale"), [("en", "en-US"), ("zh-hans", "zh-CN")])
 def test_won_opportunity_to_cash_and_closure(
     journey: Any, people: dict[str, Any], lang: str, locale: str
@@ -437,6 +476,7 @@ def test_won_opportunity_to_cash_and_closure(
     change_through_atac(c, contract)
     deliver_and_collect(c, contract)
     close_through_atcc(c, contract)
+    dashboard_reflects_the_chain(c, o, contract)
     assert j.page.locator("html").get_attribute("lang") == lang
     # Every figure reconciles: total = billable = billed = collected; nothing receivable.
     from openltc.cash.selectors import contract_summary

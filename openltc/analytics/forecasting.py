@@ -13,15 +13,13 @@ from django.db.models import (
     Count,
     DateField,
     F,
-    Func,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Trunc
+from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,17 +90,12 @@ def _totals(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sum_subquery(qs: QuerySet[Any], expression: Any) -> Coalesce:
-    """SUM over a correlated subquery without GROUP BY (one value per outer row)."""
-    inner = qs.order_by().annotate(total=Func(expression, function="SUM", output_field=MONEY)).values("total")
-    return Coalesce(Subquery(inner, output_field=MONEY), Value(ZERO), output_field=MONEY)
-
-
 def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     """The month's forecast (``month`` filter, default the current month): per person and per
     org unit of the viewer's scope (each unit summing its whole subtree), weighted amount
     (open amount × probability plus closed) and per category, with the latest manager
-    adjustment of each unit. Three queries after the filters."""
+    adjustment of each unit. Four queries after the filters (the units' figures come from one
+    query grouped by org unit, summed over each unit's subtree here)."""
     period = current_month_period(filters)
     open_q, won_q = _in_period(period)
     base = opportunities_for(user, filters).filter(open_q | won_q).annotate(m=money(), w=weighted())
@@ -124,17 +117,13 @@ def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
             allowed |= Q(path__startswith=path)
         unit_qs = unit_qs.filter(allowed)
     if scope.everything or scope.view_paths:
-        inner = opportunities_for(user, filters).filter(org_unit__path__startswith=OuterRef("path"))
-        annotations: dict[str, Any] = {
-            "closed": _sum_subquery(inner.filter(won_q), money()),
-            "weighted": _sum_subquery(inner.filter(open_q), weighted()),
-        }
-        for c in (
-            str(ForecastCategory.COMMIT),
-            str(ForecastCategory.BEST_CASE),
-            str(ForecastCategory.PIPELINE),
-        ):
-            annotations[c] = _sum_subquery(inner.filter(open_q, forecast_category=c), money())
+        # One query grouped by org unit path; each unit then sums the groups of its subtree here
+        # (a few dozen units), instead of one correlated subquery per unit and category.
+        by_path = list(
+            base.values("org_unit__path").annotate(**_category_sums(open_q, won_q)).order_by()
+        )
+        sums = ("closed", "weighted", *(str(c) for c in CATEGORIES[1:]))
+        annotations: dict[str, Any] = {}
         for c in ADJUSTABLE:
             latest = ForecastAdjustment.objects.filter(
                 org_unit=OuterRef("pk"), period=period.start, category=c
@@ -145,6 +134,11 @@ def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
                 latest.values("adjusted_by__username")[:1], output_field=CharField()
             )
         for row in unit_qs.annotate(**annotations).values("pk", "name", "path", "kind", *annotations):
+            for key in sums:
+                row[key] = sum(
+                    (g[key] or ZERO for g in by_path if (g["org_unit__path"] or "").startswith(row["path"])),
+                    ZERO,
+                )
             figures = _totals(row)
             for c in ADJUSTABLE:
                 adj = row[f"adj_{c}"]

@@ -423,16 +423,7 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     )
 
     cohort = opportunities_for(user, filters).filter(**created)
-    aggregates: dict[str, Any] = {}
-    for s in FUNNEL_STAGES:
-        pos = stages[s].position
-        aggregates[f"n_{s}"] = Count("pk", filter=Q(reached__gte=pos))
-        aggregates[f"a_{s}"] = msum("m", filter=Q(reached__gte=pos))
-        aggregates[f"open_{s}"] = Count("pk", filter=Q(stage=s))
-        aggregates[f"lost_{s}"] = Count("pk", filter=Q(stage__in=(Stage.LOST, Stage.ABANDONED), left=pos))
-    opp = cohort.annotate(
-        reached=reached_expression(stages), m=money(), left=_left_position(stages)
-    ).aggregate(**aggregates)
+    opp = _funnel_counts(cohort, stages)
 
     contracted = (
         Contract.objects.restrict(user, VIEW)
@@ -506,6 +497,42 @@ def funnel(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         "lead_disqualified": leads["disqualified"],
         "cash_included": cash is not None,
     }
+
+
+def _funnel_counts(cohort: QuerySet[Opportunity], stages: dict[str, StageInfo]) -> dict[str, Any]:
+    """Per funnel stage: the cohort's opportunities that reached it (count and amount), those
+    open in it and those lost or abandoned from it. One query grouped by (furthest position
+    reached, position left, current stage): the per-opportunity subqueries over the stage
+    history run once per row, and the few dozen groups are summed here. (Conditional aggregates
+    over the annotations instead repeated the history subqueries in every aggregate.)"""
+    lost = (Stage.LOST, Stage.ABANDONED)
+    groups = (
+        cohort.annotate(
+            reached=reached_expression(stages),
+            left=Case(
+                When(stage__in=lost, then=_left_position(stages)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values("reached", "left", "stage")
+        .annotate(n=Count("pk"), a=msum(money()))
+        .order_by()
+    )
+    opp: dict[str, Any] = {}
+    for s in FUNNEL_STAGES:
+        opp[f"n_{s}"], opp[f"a_{s}"], opp[f"open_{s}"], opp[f"lost_{s}"] = 0, ZERO, 0, 0
+    for row in groups:
+        for s in FUNNEL_STAGES:
+            pos = stages[s].position
+            if row["reached"] >= pos:
+                opp[f"n_{s}"] += row["n"]
+                opp[f"a_{s}"] += row["a"]
+            if row["stage"] == s:
+                opp[f"open_{s}"] += row["n"]
+            if row["stage"] in lost and row["left"] == pos:
+                opp[f"lost_{s}"] += row["n"]
+    return opp
 
 
 def _left_position(stages: dict[str, StageInfo]) -> Coalesce:

@@ -10,12 +10,14 @@ and formulas the analytics app relies on.
 from __future__ import annotations
 
 import datetime
+import decimal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -346,42 +348,100 @@ def _invoice_scope(user: Any, filters: Mapping[str, Any] | None) -> QuerySet[Inv
     return qs
 
 
-def _outstanding_at(qs: QuerySet[Invoice], as_of: datetime.date) -> Any:
-    """Annotates ``outstanding`` (open on ``as_of``: total minus credit notes issued, receipts
-    allocated and not reversed, write-offs approved, each by that date) and ``outstanding_rc``
-    (the same in the reporting currency)."""
+def _settlements_at(as_of: datetime.date) -> list[QuerySet[Any]]:
+    """What reduces an invoice by ``as_of``, each summed once per invoice (``iid``, ``t``): the
+    credit notes issued, the receipts allocated and not reversed, the write-offs approved, each
+    by that date."""
     end = datetime.datetime.combine(as_of, datetime.time.max, tzinfo=timezone.get_current_timezone())
+    credited = Invoice.objects.filter(
+        corrects__isnull=False, kind=InvoiceKind.CREDIT_NOTE, issue_date__lte=as_of
+    ).annotate(iid=F("corrects"))
+    allocated = (
+        Allocation.objects.filter(allocated_on__lte=as_of)
+        .filter(Q(reversed_at__isnull=True) | Q(reversed_at__gt=end))
+        .annotate(iid=F("invoice"))
+    )
+    written = WriteOff.objects.filter(status=WriteOffStatus.APPROVED, decided_at__lte=end).annotate(
+        iid=F("invoice")
+    )
+    return [
+        qs.order_by().values("iid").annotate(t=Sum("gross_amount" if qs.model is Invoice else "amount"))
+        for qs in (credited, allocated, written)
+    ]
 
-    def summed(model_qs: QuerySet[Any], column: str) -> Any:
-        sub = model_qs.values(column).annotate(
-            t=Sum("gross_amount" if model_qs.model is Invoice else "amount")
-        )
-        return Coalesce(Subquery(sub.values("t")[:1], output_field=MONEY), Value(ZERO), output_field=MONEY)
 
-    credited = summed(
-        Invoice.objects.filter(corrects=OuterRef("pk"), kind=InvoiceKind.CREDIT_NOTE, issue_date__lte=as_of),
-        "corrects",
+def _decimal(value: Any) -> Decimal:
+    """A summed amount as Django's backends return it for a non-column decimal expression (on
+    SQLite a float, read to 15 significant digits; on PostgreSQL already a Decimal)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        return decimal.Context(prec=15).create_decimal_from_float(value)
+    return Decimal(value)
+
+
+def _open_receivables(
+    scope: QuerySet[Invoice],
+    as_of: datetime.date,
+    fields: list[str],
+    *,
+    bucket: Any = None,
+    positive: bool = False,
+) -> list[dict[str, Any]]:
+    """Open receivables on ``as_of`` (the invoice's total minus ``_settlements_at``) summed in the
+    reporting currency per group (``fields``: a key and a label lookup, or none) and per
+    ``bucket`` (a CASE over the invoice's columns, or none): ``amount`` (None when every invoice
+    of the group lacks a rate) and ``unconverted`` (invoices without a rate). ``positive``: only
+    invoices with something open.
+
+    One query: the settlements are aggregated once per invoice and LEFT JOINed to the invoices
+    the user sees (correlated subqueries instead ran three lookups per invoice, repeated in the
+    WHERE, the product and the SUM). The parts are compiled from querysets (the visibility rules
+    included); the joins and sums are plain SQL, portable between SQLite and PostgreSQL."""
+    names = ["k", "l"][: len(fields)]
+    extra: dict[str, Any] = {name: F(f) for name, f in zip(names, fields, strict=True)}
+    if bucket is not None:
+        extra["bucket"] = bucket
+        names.append("bucket")
+    invoices = (
+        scope.filter(issue_date__lte=as_of)
+        .annotate(iid=F("pk"), gross=F("gross_amount"), rate=_rate(), **extra)
+        .order_by()
+        .values("iid", "gross", "rate", *names)
     )
-    allocated = summed(
-        Allocation.objects.filter(invoice=OuterRef("pk"), allocated_on__lte=as_of).filter(
-            Q(reversed_at__isnull=True) | Q(reversed_at__gt=end)
-        ),
-        "invoice",
+    parts = [invoices.query.sql_with_params()] + [qs.query.sql_with_params() for qs in _settlements_at(as_of)]
+    qn = connection.ops.quote_name
+    iid, t = qn("iid"), qn("t")
+    columns = ", ".join(f"i.{qn(n)} AS {qn(n)}" for n in names)
+    open_amount = (
+        f"CAST(i.{qn('gross')} - COALESCE(c.{t}, 0) - COALESCE(a.{t}, 0) - COALESCE(w.{t}, 0) AS NUMERIC)"
     )
-    written = summed(
-        WriteOff.objects.filter(invoice=OuterRef("pk"), status=WriteOffStatus.APPROVED, decided_at__lte=end),
-        "invoice",
+    group = ", ".join(qn(n) for n in names)
+    sql = (
+        f"SELECT {group + ', ' if group else ''}"
+        f"SUM(CASE WHEN {qn('rate')} IS NULL THEN NULL ELSE CAST({qn('open')} * {qn('rate')} AS NUMERIC) END), "
+        f"SUM(CASE WHEN {qn('rate')} IS NULL THEN 1 ELSE 0 END) FROM ("
+        f"SELECT {columns + ', ' if columns else ''}i.{qn('rate')} AS {qn('rate')}, {open_amount} AS {qn('open')} "
+        f"FROM ({parts[0][0]}) i "
+        f"LEFT JOIN ({parts[1][0]}) c ON c.{iid} = i.{iid} "
+        f"LEFT JOIN ({parts[2][0]}) a ON a.{iid} = i.{iid} "
+        f"LEFT JOIN ({parts[3][0]}) w ON w.{iid} = i.{iid}) x "
+        f"{'WHERE ' + qn('open') + ' > 0' if positive else ''} {'GROUP BY ' + group if group else ''}"
     )
-    return (
-        qs.filter(issue_date__lte=as_of)
-        .annotate(
-            outstanding=ExpressionWrapper(
-                F("gross_amount") - credited - allocated - written, output_field=MONEY
-            ),
-            rate=_rate(),
-        )
-        .annotate(outstanding_rc=ExpressionWrapper(F("outstanding") * F("rate"), output_field=MONEY))
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p for _sql, params in parts for p in params])
+        raw = cursor.fetchall()
+    key = invoices.query.annotations["k"].output_field if fields else None
+    rows = []
+    for values in raw:
+        row = dict(zip(names, values[: len(names)], strict=True))
+        if key is not None and row["k"] is not None:
+            row["k"] = key.to_python(row["k"])
+        amount = values[len(names)]
+        row["amount"] = _decimal(amount) if amount is not None else None
+        row["unconverted"] = int(values[len(names) + 1] or 0)
+        rows.append(row)
+    return rows
 
 
 @dataclass
@@ -434,22 +494,22 @@ def aging(
     reporting currency; ``group_by`` one of customer, contract, team, owner (or None)."""
     as_of = as_of or timezone.localdate()
     buckets = aging_buckets()
-    qs: Any = _outstanding_at(_invoice_scope(user, filters), as_of).filter(outstanding__gt=0)
-    unconverted = qs.filter(rate__isnull=True).count()
-    qs = qs.filter(rate__isnull=False).annotate(bucket=_bucket_case(as_of, buckets))
     key_field, label_field = GROUPS.get(group_by or "", (None, None))
-    fields = ["bucket"] + ([key_field, label_field] if key_field and label_field else [])
-    rows = qs.order_by().values(*fields).annotate(amount=Sum("outstanding_rc"))
+    fields = [key_field, label_field] if key_field and label_field else []
+    rows = _open_receivables(
+        _invoice_scope(user, filters), as_of, fields, bucket=_bucket_case(as_of, buckets), positive=True
+    )
+    unconverted = sum(row["unconverted"] for row in rows)
     positions = [b.position for b in buckets]
     table: dict[Any, AgingRow] = {}
     totals = [ZERO for _ in buckets]
     for row in rows:
-        key = row[key_field] if key_field else "company"
+        if row["amount"] is None:  # only invoices without a rate in this group and bucket
+            continue
+        key = row["k"] if fields else "company"
         entry = table.setdefault(
             key,
-            AgingRow(
-                key=key, label=str(row[label_field]) if label_field else "", buckets=[ZERO for _ in buckets]
-            ),
+            AgingRow(key=key, label=str(row["l"]) if fields else "", buckets=[ZERO for _ in buckets]),
         )
         if row["bucket"] in positions:
             index = positions.index(row["bucket"])
@@ -503,17 +563,11 @@ def dso(
     key_field, label_field = GROUPS.get(group_by or "", (None, None))
     fields = [key_field, label_field] if key_field and label_field else []
     scope: Any = _invoice_scope(user, filters)
-    open_rows = (
-        _outstanding_at(scope, as_of)
-        .filter(rate__isnull=False)
-        .order_by()
-        .values(*fields)
-        .annotate(amount=Sum("outstanding_rc"))
-        if fields
-        else [
-            _outstanding_at(scope, as_of).filter(rate__isnull=False).aggregate(amount=Sum("outstanding_rc"))
-        ]
-    )
+    open_rows = [
+        {key_field: r["k"], label_field: r["l"], "amount": r["amount"]} if fields else r
+        for r in _open_receivables(scope, as_of, fields)
+        if r["amount"] is not None or not fields
+    ]
     sales_scope = (
         Invoice.objects.filter(pk__in=scope.values("pk"))
         | Invoice.objects.filter(corrects__in=scope.values("pk"), kind=InvoiceKind.CREDIT_NOTE)

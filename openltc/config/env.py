@@ -81,6 +81,11 @@ def database_config(url: str | None, *, data_dir: Path, pool: bool) -> dict[str,
             "DATABASE_URL must name a PostgreSQL (postgres://) or SQLite (sqlite:///) database."
         )
     options: dict[str, object] = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+    # PostgreSQL's JIT compiles the expressions of any query whose estimated cost passes
+    # jit_above_cost; for the reports' wide conditional aggregates that compilation took 10 of the
+    # 11 s of the funnel at 10^5 rows (docs/performance.md). The reports are short queries, so JIT
+    # is off for the application's sessions unless the URL sets its own ``options``.
+    options.setdefault("options", "-c jit=off")
     if pool:
         # psycopg 3's pool keeps warm connections per worker process; CONN_MAX_AGE must then be 0.
         options["pool"] = {"min_size": 1, "max_size": 8, "timeout": 10}

@@ -80,7 +80,7 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     if not values:
         return 0
     table = connection.ops.quote_name(meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr,arg-type]
     started = time.perf_counter()
     with connection.cursor() as cursor:
         if vendor == "postgresql":

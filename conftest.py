@@ -12,6 +12,7 @@ admin       superuser
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,16 @@ from openltc.org.models import OrgUnit, RoleAssignment, User
 from openltc.org.roles import DecisionLevel, Role
 
 pytest_plugins = ["tests.browser.fixtures"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``fuzz_deep`` tests (long fuzzing, the generated bad-input catalogue) run on demand only."""
+    if os.environ.get("OPENLTC_FUZZ_DEEP"):
+        return
+    skip = pytest.mark.skip(reason="on demand: set OPENLTC_FUZZ_DEEP=1")
+    for item in items:
+        if "fuzz_deep" in item.keywords:
+            item.add_marker(skip)
 
 
 # The configuration that data migrations load: (migration module, loader, model that is empty

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
 from django.db.models import (
     Case,
@@ -403,13 +403,22 @@ def _open_receivables(
     if bucket is not None:
         extra["bucket"] = bucket
         names.append("bucket")
-    invoices = (
-        scope.filter(issue_date__lte=as_of)
-        .annotate(iid=F("pk"), gross=F("gross_amount"), rate=_rate(), **extra)
-        .order_by()
-        .values("iid", "gross", "rate", *names)
-    )
-    parts = [invoices.query.sql_with_params()] + [qs.query.sql_with_params() for qs in _settlements_at(as_of)]
+
+    def rows_of(qs: QuerySet[Invoice]) -> QuerySet[Any]:
+        return (
+            qs.annotate(iid=F("pk"), gross=F("gross_amount"), rate=_rate(), **extra)
+            .order_by()
+            .values("iid", "gross", "rate", *names)
+        )
+
+    invoices = rows_of(scope.filter(issue_date__lte=as_of))
+    try:
+        invoice_part = invoices.query.sql_with_params()
+    except EmptyResultSet:
+        # a filter that can match nothing (an org unit that does not exist) compiles to no SQL
+        # at all; the same select over an always-empty condition keeps the result's shape
+        invoice_part = rows_of(Invoice.objects.filter(pk__isnull=True)).query.sql_with_params()
+    parts = [invoice_part] + [qs.query.sql_with_params() for qs in _settlements_at(as_of)]
     qn = connection.ops.quote_name
     iid, t = qn("iid"), qn("t")
     columns = ", ".join(f"i.{qn(n)} AS {qn(n)}" for n in names)

@@ -119,9 +119,7 @@ def forecast(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
     if scope.everything or scope.view_paths:
         # One query grouped by org unit path; each unit then sums the groups of its subtree here
         # (a few dozen units), instead of one correlated subquery per unit and category.
-        by_path = list(
-            base.values("org_unit__path").annotate(**_category_sums(open_q, won_q)).order_by()
-        )
+        by_path = list(base.values("org_unit__path").annotate(**_category_sums(open_q, won_q)).order_by())
         sums = ("closed", "weighted", *(str(c) for c in CATEGORIES[1:]))
         annotations: dict[str, Any] = {}
         for c in ADJUSTABLE:

@@ -33,6 +33,7 @@ from tests.contract.harness import (
     Entry,
     Rec,
     RoleUser,
+    creation_order,
     outcomes,
 )
 
@@ -95,7 +96,11 @@ def rep_case_attachment(ctx):
 
         hidden = DecisionCase.objects.restrict(ctx.user("other_rep")).values("pk")
         cases = DecisionCase.objects.restrict(ctx.user("rep")).exclude(pk__in=hidden)
-        found = CaseAttachment._base_manager.filter(case__in=cases).order_by("pk").first()
+        found = (
+            CaseAttachment._base_manager.filter(case__in=cases)
+            .order_by(*creation_order(CaseAttachment))
+            .first()
+        )
         ctx.memo["attachment"] = (found.case_id, found.pk) if found else (None, None)
     return ctx.memo["attachment"]
 
@@ -189,7 +194,12 @@ def _delivery_child(model_label, project_path):
 
             model = apps.get_model(model_label)
             hidden = model.objects.restrict(ctx.user("other_rep")).values("pk")
-            found = model.objects.restrict(ctx.user("rep")).exclude(pk__in=hidden).order_by("pk").first()
+            found = (
+                model.objects.restrict(ctx.user("rep"))
+                .exclude(pk__in=hidden)
+                .order_by(*creation_order(model))
+                .first()
+            )
             project = found
             for part in project_path.split("."):
                 project = getattr(project, part) if project is not None else None

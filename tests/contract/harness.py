@@ -42,6 +42,13 @@ SERVER_ERROR = "5xx"  # never acceptable
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
 
 
+def creation_order(model: Any) -> list[str]:
+    """The order records were made in: most primary keys are random UUIDs, so ``pk`` alone would
+    pick a different fixture record on every run (and a test would pass or fail by chance)."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return ["created_at", "pk"] if "created_at" in names else ["pk"]
+
+
 @dataclass(frozen=True)
 class Rec:
     """A fixture record to put into a URL: a row of ``label`` (``app.Model``).
@@ -197,14 +204,15 @@ class Context:
             self.missing_records.add(rec.label)
             return None
         filters = {k: self.resolve(v) for k, v in rec.filters.items()}
-        qs = model._base_manager.filter(**filters).order_by("pk")
+        order = creation_order(model)
+        qs = model._base_manager.filter(**filters).order_by(*order)
         chosen = None
         if rec.visible_to_rep and hasattr(model._default_manager.all(), "restrict"):
             rep, other = self.users["rep"], self.users["other_rep"]
             hidden = model._default_manager.restrict(other, "view").values("pk")
             for action in ("change", "view"):
                 candidates = model._default_manager.restrict(rep, action).filter(**filters)
-                found = list(candidates.exclude(pk__in=hidden).order_by("pk")[rec.index : rec.index + 1])
+                found = list(candidates.exclude(pk__in=hidden).order_by(*order)[rec.index : rec.index + 1])
                 chosen = found[0] if found else None
                 if chosen is not None:
                     break
@@ -250,7 +258,7 @@ def page_url(key: str, route: str, params: Iterable[str], entry: Entry, ctx: Con
         raw = entry.args[name]
         if isinstance(raw, AdminRecord):
             model = admin_model_for(route)
-            row = model._base_manager.order_by("pk").first() if model is not None else None
+            row = model._base_manager.order_by(*creation_order(model)).first() if model is not None else None
             value = row.pk if row is not None else None
         else:
             value = ctx.resolve(raw)

@@ -20,6 +20,8 @@ from typing import Any
 from django.apps import apps
 from django.db import DatabaseError, models, transaction
 
+from tests.contract.harness import creation_order
+
 # How many copies of each row: the page then shows at least 3x the rows it showed before.
 COPIES = 2
 
@@ -107,7 +109,9 @@ def copy_children(record: models.Model, *, depth: int = 2, report: list[str] | N
                     added += copy_children(owned, depth=depth - 1, report=report)
     for rel in child_relations(type(record)):
         model = rel.related_model
-        existing = list(model._base_manager.filter(**{rel.field.name: record}).order_by("pk")[:20])
+        existing = list(
+            model._base_manager.filter(**{rel.field.name: record}).order_by(*creation_order(model))[:20]
+        )
         for row in existing:
             for _ in range(COPIES):
                 if copy_row(row) is not None:
@@ -168,7 +172,7 @@ def rows_of(label: str, *, limit: int = 10, restricted: bool = True, **filters: 
         qs = model._default_manager.all()
         if restricted and hasattr(qs, "restrict"):
             qs = qs.restrict(growth.user("rep"), "view")
-        rows = list(qs.filter(**filters).order_by("pk")[:limit])
+        rows = list(qs.filter(**filters).order_by(*creation_order(model))[:limit])
         if not rows:
             growth.refused.append(f"{label}: no row the rep sees to copy")
         for row in rows:
@@ -332,7 +336,9 @@ def projects(growth: Growth, _args: dict[str, Any]) -> None:
     of its contract."""
     from openltc.delivery.models import DeliveryProject
 
-    for project in list(DeliveryProject.objects.restrict(growth.user("rep")).order_by("pk")[:10]):
+    for project in list(
+        DeliveryProject.objects.restrict(growth.user("rep")).order_by(*creation_order(DeliveryProject))[:10]
+    ):
         for _ in range(COPIES):
             contract = copy_row(project.contract)
             if contract is None or copy_row(project, contract=contract) is None:

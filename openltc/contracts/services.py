@@ -8,7 +8,6 @@ lines, milestones) changes only while the current version is a draft.
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -51,6 +50,7 @@ from openltc.core.notifications import notify
 from openltc.core.selectors import lock_for_update
 from openltc.core.sequences import next_value
 from openltc.core.services import check_version, validate
+from openltc.core.uploads import check_upload
 from openltc.core.visibility import CHANGE, VIEW, can_access, user_scope
 
 S = ContractStatus
@@ -98,30 +98,11 @@ SCAN_EXTENSIONS: tuple[str, ...] = ("pdf", "png", "jpg", "jpeg", "tif", "tiff")
 
 
 def check_scan(scan: Any) -> str:
-    """The scan's bare file name (no directory parts or control characters), or a field error:
-    an accepted type, not empty, not over the upload limit."""
+    """The scan's bare file name, or a field error: an accepted type, not empty, not over the
+    upload limit."""
     if not scan:
         return ""  # the workflow's guard names the missing scan
-    base = os.path.basename(str(getattr(scan, "name", "") or "").replace("\\", "/")).strip()
-    name = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').lstrip(".")[-255:]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in SCAN_EXTENSIONS:
-        raise _invalid(
-            "scan",
-            _("Files of type .%(ext)s are not accepted; use one of: %(allowed)s.")
-            % {"ext": extension or "?", "allowed": ", ".join(SCAN_EXTENSIONS)},
-        )
-    limit = int(settings.OPENLTC_MAX_UPLOAD_BYTES)
-    size = getattr(scan, "size", None)
-    if size is None or size > limit:
-        raise _invalid(
-            "scan",
-            _("The file is larger than the limit of %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)},
-        )
-    if size == 0:
-        raise _invalid("scan", _("The file is empty."))
-    scan.name = name
-    return name
+    return check_upload(scan, field="scan", extensions=SCAN_EXTENSIONS)
 
 
 def number_prefix(kind: str) -> str:

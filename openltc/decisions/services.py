@@ -5,13 +5,11 @@ sends its notifications after commit."""
 from __future__ import annotations
 
 import datetime
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -25,6 +23,7 @@ from openltc.core.errors import Conflict, DomainError, Forbidden, NotFound
 from openltc.core.notifications import notify
 from openltc.core.selectors import lock_for_update
 from openltc.core.services import check_version, validate
+from openltc.core.uploads import check_upload
 from openltc.core.visibility import CHANGE, VIEW, can_access
 from openltc.decisions import routing, selectors, workflow
 from openltc.decisions.choices import (
@@ -268,34 +267,8 @@ def checklist_answer(*, actor: Any, item: CaseChecklistItem, answer: str) -> Cas
     return locked
 
 
-def clean_upload_name(name: str) -> str:
-    """The bare file name: no directories (either slash), no control characters, at most 255."""
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
-    return base.lstrip(".")[-255:]
-
-
 def _check_upload(upload: UploadedFile) -> str:
-    name = clean_upload_name(upload.name or "")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if not name or not extension:
-        raise DomainError(
-            _("The file needs a name with an extension."),
-            field_errors={"file": [_("The file needs a name with an extension.")]},
-        )
-    if extension not in ATTACHMENT_EXTENSIONS:
-        message = _("Files of type .%(ext)s are not accepted; use one of: %(allowed)s.") % {
-            "ext": extension,
-            "allowed": ", ".join(ATTACHMENT_EXTENSIONS),
-        }
-        raise DomainError(message, field_errors={"file": [message]})
-    limit = int(settings.OPENLTC_MAX_UPLOAD_BYTES)
-    if upload.size is None or upload.size > limit:
-        message = _("The file is larger than the limit of %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)}
-        raise DomainError(message, field_errors={"file": [message]})
-    if upload.size == 0:
-        raise DomainError(_("The file is empty."), field_errors={"file": [_("The file is empty.")]})
-    return name
+    return check_upload(upload, field="file", extensions=ATTACHMENT_EXTENSIONS)
 
 
 @transaction.atomic

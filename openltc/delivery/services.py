@@ -10,12 +10,10 @@ linked receivable plan line, in the same transaction: the payment milestone beco
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +23,7 @@ from openltc.core.errors import Conflict, DomainError, Forbidden, NotFound
 from openltc.core.selectors import lock_for_update
 from openltc.core.sequences import next_value
 from openltc.core.services import check_version, validate
+from openltc.core.uploads import check_upload
 from openltc.core.visibility import CHANGE, VIEW, can_access
 from openltc.delivery import estimation, selectors, workflow
 from openltc.delivery.choices import (
@@ -447,38 +446,13 @@ def item_estimate(
 # --- acceptance -----------------------------------------------------------------------------------
 
 
-def clean_upload_name(name: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
-    return base.lstrip(".")[-255:]
-
-
 def check_evidence(upload: Any) -> str:
-    """The cleaned file name, or a field error: a name with an accepted extension, not empty,
-    not over the upload limit."""
+    """The cleaned file name, or a field error: a name with an accepted extension (admin-maintained
+    evidence file types), not empty, not over the upload limit."""
     if upload is None:
         raise _invalid("evidence", _("Attach the acceptance evidence."))
-    name = clean_upload_name(getattr(upload, "name", "") or "")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if not name or not extension:
-        raise _invalid("evidence", _("The file needs a name with an extension."))
-    allowed = sorted(EvidenceFileType.objects.filter(is_active=True).values_list("extension", flat=True))
-    if extension not in allowed:
-        raise _invalid(
-            "evidence",
-            _("Files of type .%(ext)s are not accepted; use one of: %(allowed)s.")
-            % {"ext": extension, "allowed": ", ".join(allowed) or "—"},
-        )
-    limit = int(settings.OPENLTC_MAX_UPLOAD_BYTES)
-    size = getattr(upload, "size", None)
-    if size is None or size > limit:
-        raise _invalid(
-            "evidence",
-            _("The file is larger than the limit of %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)},
-        )
-    if size == 0:
-        raise _invalid("evidence", _("The file is empty."))
-    return name
+    allowed = EvidenceFileType.objects.filter(is_active=True).values_list("extension", flat=True)
+    return check_upload(upload, field="evidence", extensions=allowed)
 
 
 @transaction.atomic

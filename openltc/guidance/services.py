@@ -8,12 +8,10 @@ its unit) may write them; whoever may only see it gets 403, anyone else 404.
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -24,6 +22,7 @@ from openltc.core.audit import record_event
 from openltc.core.errors import Conflict, DomainError, Forbidden, NotFound, TransitionRefused
 from openltc.core.selectors import lock_for_update
 from openltc.core.services import check_version, validate
+from openltc.core.uploads import check_upload
 from openltc.core.visibility import CHANGE, VIEW, can_access
 from openltc.guidance import workflow
 from openltc.guidance.choices import (
@@ -73,34 +72,9 @@ def _clean_text(value: Any, limit: int) -> str:
 # --- playbooks and templates ---------------------------------------------------------------------
 
 
-def clean_upload_name(name: str) -> str:
-    """The bare file name: no directories (either slash), no control or reserved characters."""
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
-    return base.lstrip(".")[-255:]
-
-
 def check_template_upload(upload: UploadedFile) -> str:
     """The cleaned name of an acceptable template file; refuses bad names, types and sizes."""
-    name = clean_upload_name(upload.name or "")
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if not name or not extension:
-        raise _invalid("file", _("The file needs a name with an extension."))
-    if extension not in TEMPLATE_EXTENSIONS:
-        raise _invalid(
-            "file",
-            _("Files of type .%(ext)s are not accepted; use one of: %(allowed)s.")
-            % {"ext": extension, "allowed": ", ".join(TEMPLATE_EXTENSIONS)},
-        )
-    limit = int(settings.OPENLTC_MAX_UPLOAD_BYTES)
-    if upload.size is None or upload.size > limit:
-        raise _invalid(
-            "file",
-            _("The file is larger than the limit of %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)},
-        )
-    if upload.size == 0:
-        raise _invalid("file", _("The file is empty."))
-    return name
+    return check_upload(upload, field="file", extensions=TEMPLATE_EXTENSIONS)
 
 
 def _require_admin(actor: Any) -> None:

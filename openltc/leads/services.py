@@ -541,6 +541,9 @@ def lead_assign(*, actor: Any, lead: Lead, owner: Any, reason: str = "") -> Lead
     if not _may_receive(actor, owner):
         message = _("You may assign leads only to people in the units you manage.")
         raise Forbidden(message, field_errors={"owner": [message]})
+    if "\x00" in reason:  # the reason goes only to the audit event, which is not validated
+        message = _("Null characters are not allowed.")
+        raise DomainError(message, field_errors={"reason": [message]})
     reassign = locked.owner_id is not None
     if reassign and not reason.strip():
         message = _("Give a reason for reassigning the lead.")

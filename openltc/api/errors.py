@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -124,6 +124,17 @@ def install(api: NinjaAPI) -> None:
             status=403,
             code=str(ErrorCode.FORBIDDEN),
             message=str(exc) or _("You may not do this."),
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Django's own answer is an HTML "Bad Request" page; API clients get the envelope.
+        return envelope(
+            api,
+            request,
+            status=413,
+            code=str(ErrorCode.BAD_REQUEST),
+            message=_("The request body is too large."),
         )
 
     @api.exception_handler(HttpError)

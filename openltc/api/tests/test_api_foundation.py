@@ -121,3 +121,16 @@ def test_org_units_are_limited_to_what_the_user_sees(manager, api_client_for, or
     assert codes == {"SH", "SH-T1"}
     assert body["count"] == 2
     assert body["page"] == 1
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_upload_limit_is_a_413_envelope(rep, api_client_for, settings):
+    # Django's own answer to a body over DATA_UPLOAD_MAX_MEMORY_SIZE is an HTML page (found by
+    # the generated bad-input tests): API clients get the error envelope instead.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = b'{"name": "' + b"x" * 2048 + b'"}'
+    response = api_client_for(rep).post("/api/v1/org/tokens", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "bad_request"
+    assert response.json()["message"] == "The request body is too large."
+    assert not rep.api_tokens.filter(name__startswith="x").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -223,3 +224,11 @@ class LeadBulkForm(forms.Form):
         self.fields["ids"].choices = (  # type: ignore[attr-defined]
             [(v, v) for v in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
         )
+
+    def clean_ids(self) -> list[str]:
+        """Lead ids are UUIDs: anything else is a field error here, not a 500 in the lookup."""
+        ids = self.cleaned_data["ids"]
+        try:
+            return [str(uuid.UUID(value)) for value in ids]
+        except (ValueError, TypeError, AttributeError):
+            raise forms.ValidationError(_("Choose leads from the list."), code="invalid_choice") from None

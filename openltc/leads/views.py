@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -15,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openltc.core.errors import DomainError, NotFound
+from openltc.core.errors import DomainError, NotFound, from_validation_error
 from openltc.core.exports import Column, export_format, export_response
 from openltc.core.htmx import htmx_partial
 from openltc.core.pagination import paginate
@@ -242,6 +243,12 @@ def _detail_context(request: HttpRequest, lead: Lead, **extra: Any) -> dict[str,
     return context
 
 
+def _invalid(form: Any) -> DomainError:
+    """An inline action's form that does not validate (a NUL byte, a note too long) refuses the
+    action with the form's first error, instead of acting without the bad value."""
+    return from_validation_error(ValidationError(form.errors.as_data()))
+
+
 def _respond(
     request: HttpRequest, lead: Lead, *, error: DomainError | None = None, **extra: Any
 ) -> HttpResponse:
@@ -300,7 +307,8 @@ def lead_action(request: HttpRequest, pk: Any, action: str) -> HttpResponse:
             services.lead_qualify(actor=request.user, lead=lead)
         elif action == workflow.Action.DISQUALIFY:
             form = forms.LeadDisqualifyForm(request.POST)
-            form.is_valid()
+            if not form.is_valid():
+                raise _invalid(form)
             services.lead_disqualify(
                 actor=request.user,
                 lead=lead,
@@ -309,7 +317,8 @@ def lead_action(request: HttpRequest, pk: Any, action: str) -> HttpResponse:
             )
         elif action == workflow.Action.RETURN_TO_POOL:
             pool_form = forms.LeadPoolForm(request.POST)
-            pool_form.is_valid()
+            if not pool_form.is_valid():
+                raise _invalid(pool_form)
             services.lead_return_to_pool(
                 actor=request.user, lead=lead, reason=pool_form.cleaned_data.get("reason", "")
             )
@@ -368,7 +377,8 @@ def lead_criterion(request: HttpRequest, pk: Any, criterion_id: int) -> HttpResp
     if criterion is None:
         raise Http404(_("Not found."))
     form = forms.LeadCriterionForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        return _respond(request, lead, error=_invalid(form))
     try:
         services.lead_criterion_set(
             actor=request.user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from openltc.opportunities import selectors
@@ -34,6 +35,8 @@ class CompetitorsField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
+        # The field's validators see the list, whose repr hides a NUL byte: check the text.
+        ProhibitNullCharactersValidator()(text)
         return [n.strip() for n in text.replace("，", ",").split(",") if n.strip()]
 
 

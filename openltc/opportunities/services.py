@@ -621,6 +621,9 @@ def opportunity_grade_override(
     if grade and not reason:
         message = _("Give the reason for overriding the grade.")
         raise DomainError(message, field_errors={"reason": [message]})
+    if "\x00" in reason:  # it goes to the audit event even when the override is cleared
+        message = _("Null characters are not allowed.")
+        raise DomainError(message, field_errors={"reason": [message]})
     before = snapshot(locked, GRADE_FIELDS)
     old_grade = locked.grade
     if grade:

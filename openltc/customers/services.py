@@ -582,6 +582,9 @@ def relationship_action_complete(
     _require_change(actor, locked, _("You may not change this action."))
     if locked.status != ActionStatus.OPEN:
         raise Conflict(_("This action is already closed."))
+    if "\x00" in (outcome or ""):  # saved without full_clean: PostgreSQL cannot store it
+        message = _("Null characters are not allowed.")
+        raise DomainError(message, field_errors={"outcome": [message]})
     locked.status = ActionStatus.DONE
     locked.done_at = timezone.now()
     locked.outcome = outcome or locked.outcome

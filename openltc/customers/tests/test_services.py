@@ -433,3 +433,20 @@ def test_rep_cannot_hand_a_customer_out_of_reach_but_manager_can(org, rep, teamm
     services.customer_update(actor=manager, customer=customer, data={"owner": teammate})
     customer.refresh_from_db()
     assert customer.owner == teammate
+
+
+def test_completing_an_action_with_a_nul_byte_in_the_outcome_is_refused(org, rep):
+    # Found by the generated bad-input tests: the outcome was saved without validation.
+    contact = make_contact(customer=make_customer(actor=rep, org_unit=org.sh_team))
+    stage = RelationshipStage.objects.get(code="trusted")
+    plan = services.relationship_plan_create(
+        actor=rep, contact=contact, data={"objective": "Win trust", "target_stage": stage}
+    )
+    action = services.relationship_action_create(
+        actor=rep, plan=plan, data={"title": "Site visit", "due_date": datetime.date(2026, 1, 1)}
+    )
+    with pytest.raises(DomainError) as exc:
+        services.relationship_action_complete(actor=rep, action=action, outcome="a\x00b")
+    assert exc.value.field_errors == {"outcome": ["Null characters are not allowed."]}
+    assert RelationshipAction.objects.get().status == "open"
+    assert not AuditEvent.objects.filter(action="relationship_action.completed").exists()

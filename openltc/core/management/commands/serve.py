@@ -17,6 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "2")))
+        # Idle keep-alive seconds: longer than a client's pause between requests, so a reused
+        # connection is not closed under it (gunicorn's default of 2 s reset a few load-run
+        # requests); behind a load balancer, set it above the balancer's idle timeout.
+        parser.add_argument("--keep-alive", type=int, default=int(os.environ.get("WEB_KEEPALIVE", "15")))
         parser.add_argument("--no-worker", action="store_true", help="Do not start the task worker.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -52,6 +56,8 @@ class Command(BaseCommand):
             "20",
             "--timeout",
             "60",
+            "--keep-alive",
+            str(options["keep_alive"]),
         ]
         self.stdout.write(
             f"OpenLTC is serving on http://{options['host']}:{port}/ with {options['workers']} workers"

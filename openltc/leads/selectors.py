@@ -30,10 +30,10 @@ def pool_paths_for(user: Any) -> list[str]:
         return cached
     from openltc.org.models import OrgUnit, RoleAssignment
 
-    unit_ids = set(RoleAssignment.objects.current().filter(user=user).values_list("org_unit_id", flat=True))
+    units = Q(pk__in=RoleAssignment.objects.current().filter(user=user).values("org_unit_id"))
     if getattr(user, "home_unit_id", None):
-        unit_ids.add(user.home_unit_id)
-    paths = sorted(OrgUnit.objects.filter(pk__in=unit_ids).values_list("path", flat=True))
+        units |= Q(pk=user.home_unit_id)
+    paths = sorted(OrgUnit.objects.filter(units).values_list("path", flat=True))  # one query
     user._openltc_lead_pool_paths = paths
     return paths
 

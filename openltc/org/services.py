@@ -235,7 +235,8 @@ def api_token_authenticate(secret: str) -> User | None:
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     try:
-        token = ApiToken.objects.select_related("user").get(key_hash=_hash_token(secret))
+        # The home unit comes along: creating a record defaults its unit to it.
+        token = ApiToken.objects.select_related("user__home_unit").get(key_hash=_hash_token(secret))
     except ApiToken.DoesNotExist:
         return None
     now = timezone.now()

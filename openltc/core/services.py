@@ -144,18 +144,27 @@ def _failed_checks(
         return failed
     against = cast(Any, instance)._get_field_expression_map(meta=model_class._meta, exclude=exclude)
     query = Query(None)
-    for name, value in against.items():
-        query.add_annotation(
-            value if hasattr(value, "resolve_expression") else Value(value), name, select=False
-        )
+
+    def provide(names: Iterable[str]) -> None:
+        for name in names:
+            if name in against and name not in query.annotations:
+                value = against[name]
+                value = value if hasattr(value, "resolve_expression") else Value(value)
+                query.add_annotation(value, name, select=False)
+
+    # Only the fields the conditions name (all of them, as Django does, if that is not enough).
+    provide({"pk", *(name for c in checks for name in Q(c.condition).referenced_base_fields)})
     evaluated = []
     for i, constraint in enumerate(checks):
+        condition = Coalesce(Q(constraint.condition), Value(True), output_field=BooleanField())
         try:
-            query.add_annotation(
-                Coalesce(Q(constraint.condition), Value(True), output_field=BooleanField()), f"_check_{i}"
-            )
-        except FieldError:  # refers to an excluded field
-            continue
+            query.add_annotation(condition, f"_check_{i}")
+        except FieldError:
+            provide(against)
+            try:
+                query.add_annotation(condition, f"_check_{i}")
+            except FieldError:  # refers to an excluded field
+                continue
         evaluated.append(constraint)
     if not evaluated:
         return []

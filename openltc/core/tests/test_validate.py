@@ -88,3 +88,15 @@ def test_existing_row_is_not_looked_up_for_its_own_key(org: Any, django_assert_n
     with django_assert_num_queries(1) as ctx:
         validate(unit)
     assert '"code"' in ctx.captured_queries[0]["sql"]
+
+
+def test_check_constraint_comparing_two_fields(org: Any, rep: Any) -> None:
+    from openltc.customers.tests.factories import make_customer
+
+    # given a customer merged into itself (a condition between two columns, F("id"))
+    customer = make_customer(actor=rep, org_unit=org.sh_team, owner=rep)
+    customer.merged_into_id = customer.pk
+    # then the rule still fails, in the one query with the other rules
+    with pytest.raises(DomainError) as caught:
+        validate(customer)
+    assert caught.value.field_errors["__all__"] == ["A customer cannot be merged into itself."]

@@ -30,6 +30,8 @@ class Scope:
     everything: bool = False
     view_paths: tuple[str, ...] = ()
     manage_paths: tuple[str, ...] = ()
+    # The units the user holds a current role in, whatever its reach (None: not read).
+    unit_paths: tuple[str, ...] | None = None
 
     def paths_for(self, action: str) -> tuple[str, ...]:
         return self.view_paths if action == VIEW else self.manage_paths

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Func, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,9 +18,9 @@ from openltc.core.audit import events_for
 from openltc.core.errors import NotFound
 from openltc.core.mywork import WorkItem
 from openltc.core.visibility import VIEW, user_scope
-from openltc.customers.models import Customer
 from openltc.leads.choices import OPEN_STATUSES, LeadStatus
 from openltc.leads.models import Lead, LeadActivity, LeadCriterionCheck, LeadSettings, NurturingCriterion
+from openltc.leads.search import lead_search
 
 
 def pool_paths_for(user: Any) -> list[str]:
@@ -28,11 +28,19 @@ def pool_paths_for(user: Any) -> list[str]:
     cached: list[str] | None = getattr(user, "_openltc_lead_pool_paths", None)
     if cached is not None:
         return cached
-    from openltc.org.models import OrgUnit, RoleAssignment
+    from openltc.org.models import OrgUnit, RoleAssignment, User
 
+    home_id = getattr(user, "home_unit_id", None)
+    if not home_id or User.home_unit.is_cached(user):  # type: ignore[attr-defined]
+        # The user's scope (which callers need anyway) read the units of their current roles.
+        assigned = user_scope(user).unit_paths
+        if assigned is not None:
+            paths = sorted({*assigned, *([user.home_unit.path] if home_id else [])})
+            user._openltc_lead_pool_paths = paths
+            return paths
     units = Q(pk__in=RoleAssignment.objects.current().filter(user=user).values("org_unit_id"))
-    if getattr(user, "home_unit_id", None):
-        units |= Q(pk=user.home_unit_id)
+    if home_id:
+        units |= Q(pk=home_id)
     paths = sorted(OrgUnit.objects.filter(units).values_list("path", flat=True))  # one query
     user._openltc_lead_pool_paths = paths
     return paths
@@ -162,21 +170,7 @@ def lead_list(*, user: Any, filters: LeadFilters | None = None) -> QuerySet[Lead
     f = filters or LeadFilters()
     qs = leads_visible(user).select_related("owner", "org_unit", "product_line", "customer", "country")
     if f.q:
-        # The customer's name as a subquery (not through the join): every condition then reads
-        # one table, and on PostgreSQL each is served by a trigram index (leads.0005,
-        # customers.0004) combined by a BitmapOr.
-        qs = qs.filter(
-            Q(title__icontains=f.q)
-            | Q(company_name__icontains=f.q)
-            | Q(
-                InSubquery(
-                    F("customer_id"), Customer.objects.filter(name__icontains=f.q).order_by().values("pk")
-                )
-            )
-            | Q(contact_name__icontains=f.q)
-            | Q(contact_phone__icontains=f.q)
-            | Q(contact_email__icontains=f.q)
-        )
+        qs = lead_search(qs, f.q)  # trigram indexes on PostgreSQL, the FTS5 table on SQLite
     if f.status in LeadStatus.values:
         qs = qs.filter(status=f.status)
     elif f.status == "open":

@@ -15,15 +15,19 @@ def scope_for_user(user: User) -> Scope:
         return Scope(everything=True)
     view: set[str] = set()
     manage: set[str] = set()
+    units: set[str] = set()
     for role, path in (
         RoleAssignment.objects.current().filter(user=user).values_list("role", "org_unit__path")
     ):
+        units.add(path)
         reach = ROLE_REACH.get(role, Reach.OWN)
         if reach in (Reach.SUBTREE_VIEW, Reach.SUBTREE_MANAGE):
             view.add(path)
         if reach is Reach.SUBTREE_MANAGE:
             manage.add(path)
-    return Scope(view_paths=_outermost(view), manage_paths=_outermost(manage))
+    return Scope(
+        view_paths=_outermost(view), manage_paths=_outermost(manage), unit_paths=tuple(sorted(units))
+    )
 
 
 def _outermost(paths: set[str]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from tests.fuzz.values import BAD_NUMBERS, BAD_TEXT, SCRIPT, WRONG_TYPES
 
@@ -48,6 +49,48 @@ def demo_fixture() -> Any:
                 outer.__exit__(None, None, None)
 
     return demo_data
+
+
+# --- stored markup in every text column ------------------------------------------------------------
+
+
+def plant_script_everywhere() -> int:
+    """Sets every free-text column of every OpenLTC row to ``<script>`` (used by the stored-markup
+    test and the browser test); returns the number of rows changed.
+
+    Rows the database itself keeps immutable (a frozen contract version and its lines and
+    milestones, guarded by triggers) refuse the update: the bulk update of such a model is refused
+    as a whole, so its rows are then tried one by one and the frozen ones keep the text they were
+    created with (through the services, which validated it)."""
+    from django.apps import apps
+    from django.db import models
+
+    changed = 0
+    for model in apps.get_models():
+        if not model.__module__.startswith("openltc.") or model._meta.proxy or not model._meta.managed:
+            continue
+        columns = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField))
+            and not f.choices
+            and not f.unique
+            and not isinstance(f, (models.EmailField, models.URLField, models.SlugField))
+            and (not isinstance(f, models.CharField) or (f.max_length or 0) >= len(SCRIPT))
+            and f.name not in ("password", "path", "subject_id", "currency", "number", "code", "username")
+            and not f.name.endswith(("_id", "_path", "_key", "_hash", "token", "language", "time_zone"))
+        ]
+        if not columns:
+            continue
+        values = dict.fromkeys(columns, SCRIPT)
+        try:
+            with transaction.atomic():
+                changed += model._base_manager.update(**values)
+        except DatabaseError:
+            for pk in model._base_manager.values_list("pk", flat=True):
+                with contextlib.suppress(DatabaseError), transaction.atomic():
+                    changed += model._base_manager.filter(pk=pk).update(**values)
+    return changed
 
 
 # --- values per kind of field ---------------------------------------------------------------------
@@ -158,13 +201,39 @@ def list_item_schema(schema: dict, document: dict) -> dict | None:
     return None
 
 
-def mutations(schema: dict | None, base: Any, document: dict, example: Any) -> Iterator[tuple[str, Any]]:
+class Sampler:
+    """Which of the values for a field are sent: all of them (``full``, the on-demand run), or
+    one per field in turn (``make test``): the n-th field sent gets the n-th value of its kind's
+    list (modulo its length), so every value of the catalogue is still sent to some field on
+    every run, and the choice is the same on every run."""
+
+    def __init__(self, full: bool, start: int = 0) -> None:
+        self.full = full
+        self.turn = start
+
+    def pick(self, values: dict[str, Any]) -> dict[str, Any]:
+        if self.full or not values:
+            return values
+        label = list(values)[self.turn % len(values)]
+        self.turn += 1
+        return {label: values[label]}
+
+
+def full_run() -> bool:
+    """The whole catalogue on demand (OPENLTC_FUZZ_DEEP=1); a bounded sample in ``make test``."""
+    return bool(os.environ.get("OPENLTC_FUZZ_DEEP"))
+
+
+def mutations(
+    schema: dict | None, base: Any, document: dict, example: Any, sampler: Sampler | None = None
+) -> Iterator[tuple[str, Any]]:
     """(label, body) pairs: the base body with one field (or one field of a list item) replaced."""
     if not isinstance(base, dict):
         return
+    pick = (sampler or Sampler(full=True)).pick
     for name, prop in sorted(body_properties(schema, document).items()):
         kind = field_kind(prop, document)
-        for label, value in VALUES_BY_KIND[kind].items():
+        for label, value in pick(VALUES_BY_KIND[kind]).items():
             yield f"{name}={label}", {**base, name: value}
         item_schema = list_item_schema(prop, document)
         if item_schema is not None:
@@ -172,7 +241,7 @@ def mutations(schema: dict | None, base: Any, document: dict, example: Any) -> I
             if isinstance(base.get(name), list) and base[name] and isinstance(base[name][0], dict):
                 item = {**item, **base[name][0]}
             for sub, sub_prop in sorted(item_schema.get("properties", {}).items()):
-                for label, value in VALUES_BY_KIND[field_kind(sub_prop, document)].items():
+                for label, value in pick(VALUES_BY_KIND[field_kind(sub_prop, document)]).items():
                     yield f"{name}[0].{sub}={label}", {**base, name: [{**item, sub: value}]}
 
 
@@ -271,6 +340,36 @@ class _FormParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
             self._textarea.value += data
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href:
+                self.links.append(href)
+
+
+def page_links(html: str) -> list[str]:
+    """The in-site pages a page links to (path only: no query string, no fragment), in order.
+    Action pages (``/bids/<pk>/action/question/``, ...) are reached only this way: the permission
+    contract names one URL per route, with one value for each parameter."""
+    parser = _LinkParser()
+    parser.feed(html)
+    found: list[str] = []
+    for href in parser.links:
+        path = href.split("#", 1)[0]
+        if not path.startswith("/") or path.startswith("//") or "?" in path:
+            continue
+        if path.startswith(("/admin/", "/api/", "/static/", "/media/", "/accounts/logout")):
+            continue
+        if path not in found:
+            found.append(path)
+    return found
 
 
 def parse_forms(html: str, page_url: str, methods: tuple[str, ...] = ("post",)) -> list[HtmlForm]:

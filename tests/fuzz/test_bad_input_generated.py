@@ -23,17 +23,25 @@ recorded: a form class of the project that no page reaches fails the completenes
 the rep and as the admin, shows it escaped only.
 
 All of it runs on one demo data set per worker, in savepoints that are rolled back.
+
+**Size.** ``make test`` runs every test here on a bounded, deterministic sample: each field gets
+one bad value of its kind, in turn (so the whole catalogue is still spread over the fields), each
+operation one malformed body in turn, each app's API the oversized body once; the crawl, the
+uploads and the stored markup are complete. ``OPENLTC_FUZZ_DEEP=1`` sends every value to every
+field (docs/reliability.md, "Bad input").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.urls import Resolver404, resolve
 
 from openltc.core.models import AuditEvent
 from tests.contract import discovery
@@ -41,12 +49,16 @@ from tests.contract.expectations import API, PAGES
 from tests.contract.harness import OK, Context, api_url, example_body, lookup, page_url, rolled_back
 from tests.fuzz.generated import (
     HtmlForm,
+    Sampler,
     bound_forms,
     demo_fixture,
     envelope_ok,
     form_values,
+    full_run,
     mutations,
+    page_links,
     parse_forms,
+    plant_script_everywhere,
     project_form_classes,
     qualname,
 )
@@ -59,9 +71,10 @@ from tests.fuzz.values import MALFORMED_BODIES, SCRIPT, assert_escaped
 
 demo_data = demo_fixture()
 
-# On demand for now (OPENLTC_FUZZ_DEEP=1): the first run found failures that are not triaged yet
-# (docs/reliability.md, "Bad input"). The completeness test below runs in `make test`.
-ON_DEMAND = pytest.mark.fuzz_deep
+# Every test here runs in `make test` on a bounded, deterministic sample: one bad value per field
+# in turn (see ``Sampler``), one malformed body per operation in turn, the oversized body once per
+# app. OPENLTC_FUZZ_DEEP=1 sends the whole catalogue (docs/reliability.md, "Bad input").
+FULL = full_run()
 
 # Roles tried in this order: the first one the contract expects to be allowed sends the bad input.
 ACTING_ROLES = ("rep", "manager", "sdt", "finance", "reviewer", "admin")
@@ -111,7 +124,6 @@ def test_every_unsafe_operation_with_a_body_is_covered() -> None:
 
 
 @pytest.mark.parametrize("app", _apps(discovery.openapi_document()))
-@ON_DEMAND
 def test_bad_values_in_every_json_body(demo: None, app: str) -> None:
     document = discovery.openapi_document()
     ctx = Context()
@@ -120,7 +132,8 @@ def test_bad_values_in_every_json_body(demo: None, app: str) -> None:
     no_fixture: list[str] = []
     operations = {k: op for k, op in json_operations(document).items() if op.path.split("/")[3] == app}
     assert operations
-    for key, op in sorted(operations.items()):
+    malformed = list(MALFORMED_BODIES.items())
+    for index, (key, op) in enumerate(sorted(operations.items())):
         entry = lookup(API, key)
         assert entry is not None, f"{key}: no permission-contract entry"
         url = api_url(op.path, op.params, entry, ctx)
@@ -144,14 +157,17 @@ def test_bad_values_in_every_json_body(demo: None, app: str) -> None:
 
             return rolled_back(run)
 
+        sampler = Sampler(FULL, start=index)
         cases: list[tuple[str, bytes]] = [
             (label, json.dumps(body, default=str).encode())
             for label, body in mutations(
-                op.body_schema, base, document, lambda s: example_body(s, document, ctx)
+                op.body_schema, base, document, lambda s: example_body(s, document, ctx), sampler
             )
         ]
-        cases += [(f"body={name}", raw) for name, raw in MALFORMED_BODIES.items()]
-        cases.append(("body=oversized_6mb", OVERSIZED))
+        bodies = malformed if FULL else [malformed[index % len(malformed)]]
+        cases += [(f"body={name}", raw) for name, raw in bodies]
+        if FULL or not tried:  # the sample: once per app (one handler answers for every operation)
+            cases.append(("body=oversized_6mb", OVERSIZED))
         for label, payload in cases:
             response, written = call(payload)
             tried[key] += 1
@@ -168,7 +184,7 @@ def test_bad_values_in_every_json_body(demo: None, app: str) -> None:
                     )
             elif "nul_byte" in label and written:
                 problems.append(f"{where}: a NUL byte was accepted ({status})")
-    _figure(app=app, operations=len(tried), requests=sum(tried.values()), no_fixture=no_fixture)
+    _figure(app=app, full=FULL, operations=len(tried), requests=sum(tried.values()), no_fixture=no_fixture)
     assert not problems, f"{len(problems)} problem(s):\n  " + "\n  ".join(problems[:80])
     assert not no_fixture, f"operations without a fixture record or an allowed role: {no_fixture}"
 
@@ -177,12 +193,10 @@ def test_bad_values_in_every_json_body(demo: None, app: str) -> None:
 
 
 @pytest.mark.parametrize("key", sorted(UPLOAD_OPERATIONS))
-@ON_DEMAND
 def test_bad_uploads_to_every_api_upload(demo: None, upload_media: Path, key: str) -> None:
     bad_uploads_to_an_api_upload(upload_media, key)
 
 
-@ON_DEMAND
 def test_bad_uploads_to_the_lead_import_page(demo: None, upload_media: Path) -> None:
     bad_uploads_to_the_lead_import_page(upload_media)
 
@@ -191,7 +205,80 @@ def test_bad_uploads_to_the_lead_import_page(demo: None, upload_media: Path) -> 
 
 # Form classes no page posts, and why (the completeness test fails for any other).
 FORM_EXEMPT: dict[str, str] = {}
-FORM_ROLES = ("rep", "manager", "sdt", "finance", "reviewer", "admin")
+# Form classes the crawl does not reach yet (2026-11-27). Not exemptions: this list is a ratchet.
+# The test fails when a form class missing from the crawl is not listed here (a new form no page
+# posts) and when a listed one is reached (take it off the list). Each is rendered only for a
+# record in a particular state or for a particular role that the permission contract's one
+# fixture record per route does not give: a bid action or record form other than those linked
+# from the rep's bid in its current stage, a cash dispute/write-off/credit-note form (finance, on
+# an invoice with an open amount), contract archive/countersign/seal/opinion forms (a contract at
+# that step), the decision case forms (a case the crawled role decides, answers or reviews),
+# delivery close/conclude (a project ready to close) and its PERT date form (GET, on the estimate
+# page), the lead convert and criterion forms (a qualified or nurturing lead), the opportunity
+# appointment form, and the admin-only document template form. Reaching them needs fixture
+# records per state (tests/contract/expectations.py), see docs/reliability.md, "Bad input".
+NOT_REACHED_YET: frozenset[str] = frozenset(
+    f"openltc.{name}"
+    for name in (
+        *(
+            f"bids.forms.{c}"
+            for c in (
+                "AnswerForm",
+                "ItemForm",
+                "ItemStatusForm",
+                "QuestionForm",
+                "RecoveryForm",
+                "RecoveryStatusForm",
+                "ResultForm",
+                "TransitionForm",
+                "VersionedForm",
+            )
+        ),
+        *(
+            f"cash.forms.{c}"
+            for c in (
+                "CollectionForm",
+                "CreditNoteForm",
+                "DisputeCloseForm",
+                "DisputeForm",
+                "WriteOffDecisionForm",
+                "WriteOffForm",
+            )
+        ),
+        *(
+            f"contracts.forms.{c}"
+            for c in (
+                "ArchiveForm",
+                "ChangeSignForm",
+                "CountersignForm",
+                "OpinionForm",
+                "SealRecordForm",
+                "SealRequestForm",
+            )
+        ),
+        *(
+            f"decisions.forms.{c}"
+            for c in (
+                "AnswerForm",
+                "AttachmentForm",
+                "CaseForm",
+                "ConditionRowForm",
+                "DecisionForm",
+                "OpinionForm",
+                "ReturnForm",
+            )
+        ),
+        "delivery.forms.CloseForm",
+        "delivery.forms.ConcludeForm",
+        "delivery.forms.PertDateForm",
+        "guidance.admin.DocumentTemplateForm",
+        "leads.forms.LeadConvertForm",
+        "leads.forms.LeadCriterionForm",
+        "opportunities.forms.AppointForm",
+    )
+)
+# "anonymous" last: only the sign-in page has a form for it (every other page redirects).
+FORM_ROLES = ("rep", "manager", "sdt", "finance", "reviewer", "admin", "anonymous")
 GET_FORM_VALUES = {
     "nul_byte": "a\x00b",
     "script_tag": SCRIPT,
@@ -205,10 +292,29 @@ def _is_html(response: Any) -> bool:
 
 
 def _crawl(ctx: Context) -> tuple[dict[tuple, tuple[str, str, HtmlForm]], int]:
-    """Every distinct form (by action and field names) in every non-admin page, with the first
-    role that saw it."""
+    """Every distinct form (by action and field names) in every non-admin page of the permission
+    contract, and in the pages they link to (one level: the action pages), with the first role
+    that saw it."""
     found: dict[tuple, tuple[str, str, HtmlForm]] = {}
     pages = 0
+    visited: set[str] = set()
+    linked: dict[str, str] = {}  # linked page → the first role that saw the link
+
+    def visit(role: str, url: str) -> None:
+        nonlocal pages
+        client = ctx.page_client(role)
+        response = rolled_back(lambda c=client, u=url: c.get(u))
+        pages += 1
+        if not _is_html(response):
+            return
+        html = response.content.decode()
+        for form in parse_forms(html, url, methods=("post", "get")):
+            if form.action.startswith(("http://", "https://", "//")) or "/admin/" in form.action:
+                continue
+            found.setdefault((form.method, *form.signature), (role, url, form))
+        for link in page_links(html):
+            linked.setdefault(link, role)
+
     for key, page in sorted(discovery.pages().items()):
         if key.startswith("admin:") or page.route.startswith("admin/"):
             continue
@@ -218,34 +324,57 @@ def _crawl(ctx: Context) -> tuple[dict[tuple, tuple[str, str, HtmlForm]], int]:
         url = page_url(key, page.route, page.params, entry, ctx)
         if url is None:
             continue
+        visited.add(url)
         for role in FORM_ROLES:
-            client = ctx.page_client(role)
-            response = rolled_back(lambda c=client, u=url: c.get(u))
-            pages += 1
-            if not _is_html(response):
-                continue
-            for form in parse_forms(response.content.decode(), url, methods=("post", "get")):
-                if form.action.startswith(("http://", "https://", "//")) or "/admin/" in form.action:
-                    continue
-                found.setdefault((form.method, *form.signature), (role, url, form))
+            visit(role, url)
+    # A linked page of a route already crawled with other record ids (another lead's page) adds
+    # nothing; the same route with another word in the URL (another action code) may.
+    routes = {_route(url) for url in visited}
+    for url, role in sorted(linked.items()):
+        route = _route(url)
+        if route is None or route in routes or route[0].startswith("admin:"):
+            continue
+        routes.add(route)
+        visit(role, url)
     return found, pages
 
 
-@ON_DEMAND
+def _route(url: str) -> tuple | None:
+    """The route of a URL and its parameters that are not record ids."""
+    try:
+        match = resolve(url)
+    except Resolver404:
+        return None
+
+    def is_id(value: Any) -> bool:
+        if isinstance(value, (int, uuid.UUID)):
+            return True
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            return str(value).isdigit()
+        return True
+
+    return (match.view_name, tuple(sorted((k, str(v)) for k, v in match.kwargs.items() if not is_id(v))))
+
+
 def test_bad_values_in_every_form_of_every_page(demo: None) -> None:
     ctx = Context()
     problems: list[str] = []
     with bound_forms() as seen:
         forms, pages = _crawl(ctx)
         requests = 0
+        seen_forms: list[str] = []
         for (_method, action, _names), (role, page, form) in sorted(forms.items()):
             client = ctx.page_client(role)
             base = form.base_data()
+            sampler = Sampler(FULL, start=len(seen_forms))
+            seen_forms.append(action)
             for f in form.fields:
                 values = GET_FORM_VALUES if form.method == "get" else form_values(f)
                 if form.method == "get" and f.kind in ("submit", "button", "file"):
                     values = {}
-                for label, value in values.items():
+                for label, value in sampler.pick(values).items():
                     data = {**base, f.name: value}
 
                     def run(
@@ -275,23 +404,36 @@ def test_bad_values_in_every_form_of_every_page(demo: None) -> None:
                     if label == "nul_byte" and written and form.method == "post":
                         problems.append(f"{where}: a NUL byte was accepted")
     classes = project_form_classes()
-    missing = sorted(
+    missing_all = sorted(
         qualname(c) for c in classes if c not in seen and qualname(c) not in FORM_EXEMPT and not _abstract(c)
     )
+    missing = [name for name in missing_all if name not in NOT_REACHED_YET]
+    reached = sorted(NOT_REACHED_YET - set(missing_all))
     covered = len([c for c in classes if c in seen])
     _figure(
         "bad_input_forms",
+        full=FULL,
         pages=pages,
         forms=len(forms),
         requests=requests,
         form_classes=len(classes),
         form_classes_bound=covered,
+        form_classes_not_reached_yet=len(NOT_REACHED_YET & set(missing_all)),
     )
-    assert not problems, f"{len(problems)} problem(s):\n  " + "\n  ".join(problems[:80])
-    assert not missing, (
-        f"{len(missing)} form class(es) that no page posted (add a page, fixture record or FORM_EXEMPT entry):\n  "
-        + "\n  ".join(missing)
-    )
+    report = []
+    if problems:
+        report.append(f"{len(problems)} problem(s):\n  " + "\n  ".join(problems[:80]))
+    if missing:
+        report.append(
+            f"{len(missing)} form class(es) that no page posted (add a page, fixture record or FORM_EXEMPT entry):\n  "
+            + "\n  ".join(missing)
+        )
+    if reached:
+        report.append(
+            f"{len(reached)} form class(es) listed in NOT_REACHED_YET are reached now (take them off the list):\n  "
+            + "\n  ".join(reached)
+        )
+    assert not report, "\n".join(report)
 
 
 def _abstract(cls: type) -> bool:
@@ -302,28 +444,8 @@ def _abstract(cls: type) -> bool:
 # --- stored markup in every page --------------------------------------------------------------------
 
 
-@ON_DEMAND
 def test_stored_script_in_every_text_column_renders_escaped_in_every_page(demo: None) -> None:
-    from django.apps import apps
-    from django.db import models
-
-    changed = 0
-    for model in apps.get_models():
-        if not model.__module__.startswith("openltc.") or model._meta.proxy or not model._meta.managed:
-            continue
-        columns = [
-            f.name
-            for f in model._meta.concrete_fields
-            if isinstance(f, (models.CharField, models.TextField))
-            and not f.choices
-            and not f.unique
-            and not isinstance(f, (models.EmailField, models.URLField, models.SlugField))
-            and (not isinstance(f, models.CharField) or (f.max_length or 0) >= len(SCRIPT))
-            and f.name not in ("password", "path", "subject_id", "currency", "number", "code", "username")
-            and not f.name.endswith(("_id", "_path", "_key", "_hash", "token", "language", "time_zone"))
-        ]
-        if columns:
-            changed += model._base_manager.update(**{c: SCRIPT for c in columns})
+    changed = plant_script_everywhere()
     ctx = Context()
     problems: list[str] = []
     pages = 0

@@ -25,7 +25,9 @@ pytest_plugins = ["tests.browser.fixtures"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``fuzz_deep`` tests (long fuzzing, the generated bad-input catalogue) run on demand only."""
+    """``fuzz_deep`` tests (long API fuzzing) run on demand only. The same variable makes the
+    generated bad-input tests (tests/fuzz/test_bad_input_generated.py, in every run) send their
+    whole catalogue instead of the bounded sample."""
     if os.environ.get("OPENLTC_FUZZ_DEEP"):
         return
     skip = pytest.mark.skip(reason="on demand: set OPENLTC_FUZZ_DEEP=1")

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from openltc.analytics.models import AnalyticsSettings, Quota
 from openltc.contracts.choices import PRE_SIGNATURE_STATUSES, ContractStatus
 from openltc.contracts.models import Contract
+from openltc.core.request_context import forgotten_on_change, request_memo
 from openltc.core.visibility import VIEW, user_scope
 from openltc.decisions.choices import GATE_ORDER, OPEN_CASE_STATUSES, CaseStatus
 from openltc.decisions.models import DecisionCase, ExchangeRate
@@ -60,8 +61,8 @@ from openltc.opportunities.models import (
     Opportunity,
     OpportunityStageChange,
     OpportunityTeamMember,
-    StageSetting,
 )
+from openltc.opportunities.selectors import stage_rows
 from openltc.org.models import OrgUnit
 
 MONEY: DecimalField[Any, Any] = DecimalField(max_digits=24, decimal_places=2)
@@ -74,8 +75,13 @@ FUNNEL_STAGES: tuple[str, ...] = (*OPEN_STAGES, Stage.WON)
 
 
 def load_settings() -> AnalyticsSettings:
-    """The admin-edited report settings (one query); field defaults when the row is missing."""
-    return AnalyticsSettings.objects.order_by("pk").first() or AnalyticsSettings()
+    """The admin-edited report settings (one query per request); field defaults when the row is missing."""
+    return request_memo(
+        "analytics.settings", lambda: AnalyticsSettings.objects.order_by("pk").first() or AnalyticsSettings()
+    )
+
+
+forgotten_on_change(AnalyticsSettings)
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,8 @@ class StageInfo:
 
 
 def stage_table() -> dict[str, StageInfo]:
-    """The admin-tuned stage settings (one query) in pipeline order; defaults fill any gap."""
-    rows = {s.stage: s for s in StageSetting.objects.all()}
+    """The admin-tuned stage settings (one query per request) in pipeline order; defaults fill any gap."""
+    rows = {s.stage: s for s in stage_rows()}
     infos: list[tuple[int, StageInfo]] = []
     for stage in Stage:
         default = STAGE_DEFAULTS[stage]

@@ -50,6 +50,7 @@ from openltc.cash.models import (
     Receipt,
     WriteOff,
 )
+from openltc.core.request_context import forgotten_on_change, request_memo
 from openltc.core.selectors import get_for_user
 from openltc.core.visibility import VIEW
 
@@ -476,7 +477,11 @@ class Aging:
 
 
 def aging_buckets() -> list[AgingBucket]:
-    return list(AgingBucket.objects.order_by("position"))
+    """The admin-maintained aging buckets in order; read once per request."""
+    return list(request_memo("cash.aging_buckets", lambda: list(AgingBucket.objects.order_by("position"))))
+
+
+forgotten_on_change(AgingBucket)
 
 
 def _bucket_case(as_of: datetime.date, buckets: list[AgingBucket]) -> Any:

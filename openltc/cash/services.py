@@ -45,6 +45,7 @@ from openltc.cash.models import (
 from openltc.core.audit import record_event, snapshot
 from openltc.core.errors import Conflict, DomainError, Forbidden, NotFound, TransitionRefused
 from openltc.core.notifications import notify
+from openltc.core.request_context import forgotten_on_change, request_memo
 from openltc.core.sequences import next_value
 from openltc.core.services import check_version, validate
 from openltc.core.visibility import CHANGE, VIEW, can_access
@@ -70,9 +71,16 @@ def money(value: Any) -> Decimal:
 
 
 def policy() -> CashPolicy:
-    """The cash policy row (created with the defaults when an admin removed it)."""
+    """The cash policy row (created with the defaults when an admin removed it); read once per request."""
+    return request_memo("cash.policy", _policy_row)
+
+
+def _policy_row() -> CashPolicy:
     row = CashPolicy.objects.order_by("pk").first()
     return row if row is not None else CashPolicy.objects.create()
+
+
+forgotten_on_change(CashPolicy)
 
 
 def is_finance(user: Any, org_unit: Any = None) -> bool:

@@ -7,13 +7,19 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from openltc.core.request_context import reset_request_id, set_request_id
+from openltc.core.request_context import (
+    end_request_memo,
+    reset_request_id,
+    set_request_id,
+    start_request_memo,
+)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (or keeps a well-formed one from the proxy) for audit and logs."""
+    """Gives every request an id (or keeps a well-formed one from the proxy) for audit and logs,
+    and a fresh memo for the settings its pages read (``request_context.request_memo``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,12 +27,14 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         token = set_request_id(incoming if _SAFE_ID.match(incoming) else None)
+        memo = start_request_memo()
         try:
             response = self.get_response(request)
         finally:
             from openltc.core.request_context import current_request_id
 
             request_id = current_request_id()
+            end_request_memo(memo)
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response

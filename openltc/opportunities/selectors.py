@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from openltc.core.request_context import forgotten_on_change, request_memo
 from openltc.core.selectors import get_for_user
 from openltc.core.visibility import CHANGE, VIEW, can_access
 from openltc.opportunities import workflow
@@ -26,9 +27,18 @@ BOARD_COLUMN_LIMIT = 50
 CENT = Decimal("0.01")
 
 
+def stage_rows() -> list[StageSetting]:
+    """The admin-tuned stage settings rows, read once per request (the board, the pipeline and the
+    dashboards' panels all ask)."""
+    return list(request_memo("opportunities.stage_rows", lambda: list(StageSetting.objects.all())))
+
+
+forgotten_on_change(StageSetting)
+
+
 def stage_settings() -> dict[str, StageSetting]:
     """Every stage's settings in one query; stages without a row get the built-in defaults."""
-    rows = {s.stage: s for s in StageSetting.objects.all()}
+    rows = {s.stage: s for s in stage_rows()}
     for stage, d in STAGE_DEFAULTS.items():
         if stage not in rows:
             rows[stage] = StageSetting(

@@ -140,6 +140,31 @@ def sdt_deputy(ctx):
     ).pk
 
 
+def rep_case_condition(ctx):
+    """(case id, condition id) of an open condition on a case the rep sees and the other rep does not."""
+    if "condition" not in ctx.memo:
+        from openltc.decisions.choices import ConditionStatus
+        from openltc.decisions.models import DecisionCase, DecisionCondition
+
+        hidden = DecisionCase.objects.restrict(ctx.user("other_rep")).values("pk")
+        cases = DecisionCase.objects.restrict(ctx.user("rep")).exclude(pk__in=hidden)
+        found = (
+            DecisionCondition._base_manager.filter(case__in=cases, status=ConditionStatus.OPEN)
+            .order_by(*creation_order(DecisionCondition))
+            .first()
+        )
+        ctx.memo["condition"] = (found.case_id, found.pk) if found else (None, None)
+    return ctx.memo["condition"]
+
+
+def rep_condition_case_id(ctx):
+    return rep_case_condition(ctx)[0]
+
+
+def rep_condition_id(ctx):
+    return rep_case_condition(ctx)[1]
+
+
 def rep_attachment_case_id(ctx):
     return rep_case_attachment(ctx)[0]
 
@@ -362,6 +387,9 @@ PAGES: dict[str, Entry] = {
         VIEW_RECORD, args={"pk": rep_attachment_case_id, "attachment_id": rep_attachment_id}
     ),
     "decisions:deputy_revoke": Entry(POST_ONLY, args={"deputy_id": sdt_deputy}),
+    "decisions:close_condition": Entry(
+        POST_ONLY, args={"pk": rep_condition_case_id, "condition_id": rep_condition_id}
+    ),
     # contracts
     "contracts:list": Entry(SIGNED_IN),
     "contracts:create": Entry(SIGNED_IN),
@@ -667,6 +695,11 @@ API: dict[str, Entry] = {
             "case_id": Rec("decisions.CaseChecklistItem", attr="case_id"),
             "item_id": Rec("decisions.CaseChecklistItem"),
         },
+    ),
+    "POST /api/v1/decisions/conditions/{condition_id}/close": Entry(
+        outcomes(NO, anonymous=E401, other_rep=E404, rep=OK, admin=OK),
+        args={"condition_id": rep_condition_id},
+        note="only the condition's owner (the rep, in the demo) or the decider closes it",
     ),
     "GET /api/v1/contracts/{contract_id}/changes/{change_id}": Entry(API_VIEW_RECORD, args=CHANGE_ARGS),
     "PATCH /api/v1/contracts/{contract_id}/changes/{change_id}": Entry(API_WRITE_RECORD, args=CHANGE_ARGS),

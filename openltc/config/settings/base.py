@@ -63,13 +63,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "openltc.core.middleware.UserPreferencesMiddleware",
-    "openltc.core.middleware.RejectNulQueryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "openltc.core.middleware.RejectNulQueryMiddleware",  # last: its 400 gets every header
 ]
 
 ROOT_URLCONF = "openltc.config.urls"

@@ -204,8 +204,8 @@ def list_item_schema(schema: dict, document: dict) -> dict | None:
 class Sampler:
     """Which of the values for a field are sent: all of them (``full``, the on-demand run), or
     one per field in turn (``make test``): the n-th field sent gets the n-th value of its kind's
-    list (modulo its length), so every value of the catalogue is still sent to some field on
-    every run, and the choice is the same on every run."""
+    list (modulo its length), so the values of each kind are spread over the fields, and the
+    choice is the same on every run."""
 
     def __init__(self, full: bool, start: int = 0) -> None:
         self.full = full

@@ -75,7 +75,7 @@ class RejectNulQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or any(
+        if any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             message = gettext("The address contains a NUL character.")

@@ -1316,6 +1316,22 @@ def _finish(vendor: str) -> float:
     return time.perf_counter() - started
 
 
+def add_data_set_arguments(parser: argparse.ArgumentParser, *, runs: int) -> None:
+    """The options of a benchmark that reads a generated data set: its size, database and name,
+    and how many timed runs each measurement takes."""
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--db-name", default="")
+    parser.add_argument("--runs", type=int, default=runs)
+
+
+def open_data_set(args: argparse.Namespace) -> str:
+    """Builds the data set the options name unless it is there, and points Django at it."""
+    url = ensure(args.scale, args.database, args.db_name or default_name(args.scale))
+    _setup_django(url)
+    return url
+
+
 def generate(scale: int, database: str, name: str, *, check: bool = False) -> dict[str, Any]:
     global SUFFIX_TZ, NOW_TEXT
     total_started = time.perf_counter()

@@ -82,19 +82,15 @@ def run(runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.generate import add_data_set_arguments, open_data_set
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scale", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--db-name", default="")
-    parser.add_argument("--runs", type=int, default=15)
+    add_data_set_arguments(parser, runs=15)
     parser.add_argument("--label", default="", help="suffix of the result file (e.g. before, after)")
     args = parser.parse_args(argv)
-    from bench.generate import _setup_django, default_name, ensure
-
-    url = ensure(args.scale, args.database, args.db_name or default_name(args.scale))
-    _setup_django(url)
+    open_data_set(args)
     print(f"lead search at scale {args.scale:,} on {args.database} ({args.runs} runs each)", flush=True)
     started = time.perf_counter()
     searches = run(args.runs)

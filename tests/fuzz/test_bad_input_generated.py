@@ -37,6 +37,7 @@ import json
 import os
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +288,20 @@ GET_FORM_VALUES = {
 }
 
 
+def application_pages(ctx: Context) -> Iterator[tuple[str, str]]:
+    """(key, URL) of every application page of the permission contract (the admin site aside)
+    that has a fixture record for its URL."""
+    for key, page in sorted(discovery.pages().items()):
+        if key.startswith("admin:") or page.route.startswith("admin/"):
+            continue
+        entry = lookup(PAGES, key)
+        if entry is None or entry.skip:
+            continue
+        url = page_url(key, page.route, page.params, entry, ctx)
+        if url is not None:
+            yield key, url
+
+
 def _is_html(response: Any) -> bool:
     return response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
 
@@ -315,15 +330,7 @@ def _crawl(ctx: Context) -> tuple[dict[tuple, tuple[str, str, HtmlForm]], int]:
         for link in page_links(html):
             linked.setdefault(link, role)
 
-    for key, page in sorted(discovery.pages().items()):
-        if key.startswith("admin:") or page.route.startswith("admin/"):
-            continue
-        entry = lookup(PAGES, key)
-        if entry is None or entry.skip:
-            continue
-        url = page_url(key, page.route, page.params, entry, ctx)
-        if url is None:
-            continue
+    for _key, url in application_pages(ctx):
         visited.add(url)
         for role in FORM_ROLES:
             visit(role, url)
@@ -449,15 +456,7 @@ def test_stored_script_in_every_text_column_renders_escaped_in_every_page(demo: 
     ctx = Context()
     problems: list[str] = []
     pages = 0
-    for key, page in sorted(discovery.pages().items()):
-        if key.startswith("admin:") or page.route.startswith("admin/"):
-            continue
-        entry = lookup(PAGES, key)
-        if entry is None or entry.skip:
-            continue
-        url = page_url(key, page.route, page.params, entry, ctx)
-        if url is None:
-            continue
+    for key, url in application_pages(ctx):
         for role in ("rep", "admin"):
             response = ctx.page_client(role).get(url)
             pages += 1

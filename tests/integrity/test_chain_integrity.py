@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
 
 from openltc.core import integrity
+from tests.fuzz.generated import demo_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -31,20 +31,9 @@ CHAIN_CHECKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """The demo data set, built once for the module inside a transaction that is rolled back at
-    the end; each test runs in a savepoint inside it (pytest-django's ``db``), so the planted
-    violations never meet."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("demo", "--quiet-logins", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+# The demo data set, built once for the module and rolled back at the end; each test runs in a
+# savepoint inside it (pytest-django's ``db``), so the planted violations never meet.
+demo_data = demo_fixture()
 
 
 @pytest.fixture

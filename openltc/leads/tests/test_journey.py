@@ -34,8 +34,9 @@ def _submit(j: Any, form: str) -> None:
     """Submits an HTMX form of the detail page and waits for the fragment swap."""
     with j.page.expect_response(lambda r: r.request.method == "POST"):
         j.page.click(f"{form} button[type=submit]")
-    # the response arrives before HTMX swaps it in; htmx-request stays on the form until then
-    j.page.wait_for_function("document.querySelector('.htmx-request') === null")
+    # the response arrives before HTMX swaps it in; htmx-request stays on the form until then.
+    # (Not wait_for_function: it evaluates a string, which the page's CSP forbids once it polls.)
+    expect(j.page.locator(".htmx-request")).to_have_count(0)
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

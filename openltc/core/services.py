@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldError, ValidationError
@@ -176,6 +177,22 @@ def _failed_checks(
         logger.warning("Got a database error checking the constraints of %r: %s", instance, e)
         return []
     return [constraint for constraint, passed in zip(evaluated, row or (), strict=False) if not passed]
+
+
+def as_stored(instance: M) -> M:
+    """The just-saved ``instance`` with its values as the database gives them back, so that a
+    response built from it reads the same as one built from a fresh read: decimals carry their
+    field's decimal places (``Decimal("1E+5")`` is stored, and read back, as ``100000.00``)."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.DecimalField):
+            value = getattr(instance, field.attname)
+            if value is not None:
+                setattr(
+                    instance,
+                    field.attname,
+                    field.to_python(value).quantize(Decimal(1).scaleb(-field.decimal_places)),
+                )
+    return instance
 
 
 def check_version(instance: models.Model, expected: int | None) -> None:

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from openltc.api.errors import ERROR_RESPONSES
 from openltc.api.pagination import PageNumber
 from openltc.core.errors import DomainError, NotFound
+from openltc.core.services import as_stored
 from openltc.leads import selectors, services, workflow
 from openltc.leads.models import Lead, NurturingCriterion
 from openltc.leads.scoring import explain
@@ -274,11 +275,17 @@ def _resolve(user: Any, raw: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _out(user: Any, lead: Lead) -> dict[str, Any]:
-    try:
-        fresh = selectors.lead_get_for_user(user=user, pk=lead.pk)
-    except NotFound:  # the action moved the lead out of the caller's sight; answer with what it did
-        fresh = lead
+def _out(user: Any, lead: Lead, *, reread: bool = True) -> dict[str, Any]:
+    """The lead as the API shows it. ``reread=False`` answers from the instance the service has just
+    saved (a capture): every field the response shows is on it, so reading it back through the
+    visibility filter would only cost the request's largest query."""
+    if reread:
+        try:
+            fresh = selectors.lead_get_for_user(user=user, pk=lead.pk)
+        except NotFound:  # the action moved the lead out of the caller's sight; answer with what it did
+            fresh = lead
+    else:
+        fresh = as_stored(lead)
     data = {field: getattr(fresh, field) for field in LeadOut.model_fields if hasattr(fresh, field)}
     data.update(
         company=fresh.display_company,
@@ -353,7 +360,7 @@ def lead_get(request: HttpRequest, lead_id: UUID) -> Any:
 @router.post("", response={201: LeadOut, **ERROR_RESPONSES}, summary="Capture a lead")
 def lead_create(request: HttpRequest, payload: LeadCreateIn) -> Any:
     lead = services.lead_create(actor=request.user, data=_resolve(request.user, payload.dict()))
-    return 201, _out(request.user, lead)
+    return 201, _out(request.user, lead, reread=False)
 
 
 @router.patch("/{lead_id}", response={200: LeadOut, **ERROR_RESPONSES}, summary="Edit a lead")

@@ -11,13 +11,14 @@ export HOST PORT
 VENDOR := openltc/static/vendor
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test lint audit bench load prereqs venv frontend translations browser pgclient migrate clean
+.PHONY: help run test lint audit audit-offline bench load prereqs venv frontend translations browser pgclient migrate clean
 
 help:
 	@echo "make run    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite (DATABASE_URL selects PostgreSQL)"
-	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check, check --deploy"
+	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check, check --deploy, audit-offline"
 	@echo "make audit  pip-audit of the installed dependencies (needs PyPI's JSON API or OSV; --strict)"
+	@echo "make audit-offline  installed packages and package-lock.json against security/advisories.json (no network)"
 	@echo "make bench  on-demand benchmarks; results in docs/performance.md"
 
 prereqs:
@@ -73,7 +74,7 @@ run: $(VENV)/.installed-test frontend translations migrate
 test: $(VENV)/.installed-test frontend translations browser pgclient
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
-lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
+lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend audit-offline
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy openltc
@@ -86,6 +87,12 @@ lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend
 audit: $(VENV)/.installed-test
 	$(BIN)/pip freeze --exclude-editable | \
 	  $(BIN)/pip-audit --progress-spinner off --strict --no-deps --disable-pip -r /dev/stdin
+
+# The same question without network, part of `make lint`: every installed package (pip and setuptools
+# included) and package-lock.json against the dated snapshot security/advisories.json. Fails on an
+# affected version and on a package the snapshot does not list (docs/reliability.md, "Dependency audit").
+audit-offline: $(VENV)/.installed-test
+	$(BIN)/python security/audit_offline.py --npm-lock package-lock.json
 
 # On demand, never part of `make test`: writes docs/performance.md. BENCH_ROWS bounds the data size.
 BENCH_ROWS ?= 100000

@@ -258,7 +258,15 @@ def audit(
             ):
                 finding.exception = entry["reason"]
                 used.add(index)
-    report.unused_exceptions = [e for i, e in enumerate(snapshot.get("exceptions", [])) if i not in used]
+    # Stale: the package is installed but the exception no longer matches a finding for it. An
+    # exception for a package this environment does not install (e.g. one of the load extra's
+    # packages in CI, which installs only the test and lint extras) is not stale, just not here.
+    present = {canonicalize_name(name) for name in [*installed, *(npm_installed or {})]}
+    report.unused_exceptions = [
+        e
+        for i, e in enumerate(snapshot.get("exceptions", []))
+        if i not in used and canonicalize_name(e["package"]) in present
+    ]
     return report
 
 
@@ -290,7 +298,8 @@ def print_report(report: Report, snapshot: dict[str, Any], stream: TextIO) -> No
     for entry in report.unused_exceptions:
         _out(
             stream,
-            f"note: exception {entry['id']} for {entry['package']} matched nothing installed; remove it.",
+            f"note: exception {entry['id']} for {entry['package']} matches no finding for the installed "
+            "version; remove it or update its versions.",
         )
     if report.failed:
         _out(stream, "Offline audit FAILED.")

@@ -17,6 +17,7 @@ from django.db.models.sql.constants import SINGLE
 from django.utils.translation import gettext_lazy as _
 
 from openltc.core.audit import diff, record_event, snapshot
+from openltc.core.checks import evaluate
 from openltc.core.errors import Conflict, from_validation_error
 
 M = TypeVar("M", bound=models.Model)
@@ -132,6 +133,32 @@ def _failed_checks(
 ) -> list[models.CheckConstraint]:
     """The check constraints the instance's values violate, like ``CheckConstraint.validate``: a
     condition on an excluded field is skipped, NULL passes, and a database error counts as a pass."""
+    if not checks:
+        return []
+    # Most conditions compare fields with constants: Python gives the database's answer without
+    # a savepoint and a query (openltc.core.checks); the rest go to the database below.
+    excluded = exclude | {f.attname for f in model_class._meta.concrete_fields if f.name in exclude}
+    failed_here: list[models.CheckConstraint] = []
+    for_database: list[models.CheckConstraint] = []
+    for constraint in checks:
+        if Q(constraint.condition).referenced_base_fields & excluded:
+            continue  # as Django: a condition on an excluded field is not checked
+        passed = evaluate(constraint.condition, instance)
+        if passed is None:
+            for_database.append(constraint)
+        elif not passed:
+            failed_here.append(constraint)
+    return failed_here + _failed_checks_in_database(model_class, instance, for_database, exclude, using)
+
+
+def _failed_checks_in_database(
+    model_class: type[models.Model],
+    instance: models.Model,
+    checks: list[models.CheckConstraint],
+    exclude: set[str],
+    using: str,
+) -> list[models.CheckConstraint]:
+    """The check constraints the instance's values violate, asked of the database in one query."""
     if not checks:
         return []
     connection = connections[using]

@@ -124,10 +124,13 @@ def email() -> Callable[[Any], str]:
 
 
 def phone() -> Callable[[Any], str]:
+    not_digit = re.compile(r"\D")
+    foreign = re.compile(r"[^\d\s()+\-./#ext]", re.IGNORECASE)
+
     def parse(raw: Any) -> str:
         value = _as_text(raw).lstrip("'")
-        digits = re.sub(r"\D", "", value)
-        if len(digits) < 5 or len(value) > 40 or re.search(r"[^\d\s()+\-./#ext]", value, re.IGNORECASE):
+        digits = not_digit.sub("", value)
+        if len(digits) < 5 or len(value) > 40 or foreign.search(value):
             raise ImportValueError(_("“%(value)s” is not a valid phone number.") % {"value": value})
         return value
 
@@ -196,8 +199,16 @@ def choice(
     for word, value in (synonyms or {}).items():
         lookup.setdefault(normalise(word), value)
 
+    known: dict[str, str] = {}  # cells already read: a column of choices repeats a few values
+
     def parse(raw: Any) -> str:
+        if isinstance(raw, str):
+            found = known.get(raw)
+            if found is not None:
+                return found
         found = lookup.get(normalise(_as_text(raw)))
+        if found is not None and isinstance(raw, str) and len(known) < 4096:
+            known[raw] = found
         if found is None:
             raise ImportValueError(
                 _("“%(value)s” is not one of: %(allowed)s.")
@@ -319,12 +330,23 @@ class Importer(abc.ABC):
     def field_map(self) -> dict[str, ImportField]:
         return {f.name: f for f in self.fields}
 
+    def _columns(self, mapping: dict[str, int]) -> list[tuple[ImportField, int | None]]:
+        """Each field with its column, worked out once per mapping rather than once per row."""
+        cached = getattr(self, "_columns_cache", None)
+        if cached is not None and cached[0] is mapping and cached[1] == mapping:
+            return cached[2]  # type: ignore[no-any-return]
+        columns = [(spec, mapping.get(spec.name)) for spec in self.fields]
+        self._columns_cache = (mapping, dict(mapping), columns)
+        return columns
+
     def parse_row(self, number: int, cells: Sequence[Any], mapping: dict[str, int]) -> ImportRow:
         row = ImportRow(number=number)
-        for spec in self.fields:
-            index = mapping.get(spec.name)
-            raw = cells[index] if index is not None and index < len(cells) else None
-            if _blank(raw):
+        count = len(cells)
+        for spec, index in self._columns(mapping):
+            raw = cells[index] if index is not None and index < count else None
+            # ``_blank`` inlined for text cells (``isspace`` is what ``strip`` removes).
+            blank = (not raw or raw.isspace()) if raw.__class__ is str else _blank(raw)
+            if blank:
                 if spec.required:
                     row.errors.append((spec.name, _("This field is required.")))
                 continue

@@ -27,22 +27,39 @@ class Match:
     user: User
 
 
-def rule_matches(rule: DistributionRule, lead: Lead) -> bool:
-    """Whether the rule's criteria cover the lead (not yet whether someone can take it)."""
+@dataclass(frozen=True)
+class RuleCriteria:
+    """A rule's criteria as sets of ids, read once (from the prefetched relations) for a batch."""
+
+    country_ids: frozenset[Any]
+    market_ids: frozenset[Any]
+    line_ids: frozenset[Any]
+
+    @classmethod
+    def of(cls, rule: DistributionRule) -> RuleCriteria:
+        return cls(
+            country_ids=frozenset(c.pk for c in rule.countries.all()),
+            market_ids=frozenset(m.pk for m in rule.markets.all()),
+            line_ids=frozenset(p.pk for p in rule.product_lines.all()),
+        )
+
+
+def rule_matches(rule: DistributionRule, lead: Lead, criteria: RuleCriteria | None = None) -> bool:
+    """Whether the rule's criteria cover the lead (not yet whether someone can take it).
+    ``criteria`` saves a caller that matches many leads reading the rule's relations per lead."""
     if rule.scope_unit_id and not lead.org_unit.path.startswith(rule.scope_unit.path):  # type: ignore[union-attr]
         return False
     if rule.kind == DistributionKind.REGION:
-        country_ids = {c.pk for c in rule.countries.all()}
-        market_ids = {m.pk for m in rule.markets.all()}
         if lead.country_id is None:
             return False
-        return lead.country_id in country_ids or (
-            lead.country.market_id is not None and lead.country.market_id in market_ids  # type: ignore[union-attr,operator]
+        criteria = criteria or RuleCriteria.of(rule)
+        return lead.country_id in criteria.country_ids or (
+            lead.country.market_id is not None and lead.country.market_id in criteria.market_ids  # type: ignore[union-attr,operator]
         )
     if rule.kind == DistributionKind.PRODUCT_LINE:
         if lead.product_line_id is None:
             return False
-        line_ids = {p.pk for p in rule.product_lines.all()}
+        line_ids = (criteria or RuleCriteria.of(rule)).line_ids
         return lead.product_line_id in line_ids or lead.product_line.parent_id in line_ids  # type: ignore[union-attr,operator]
     if rule.kind == DistributionKind.EXISTING_CUSTOMER:
         return lead.customer_id is not None and lead.customer.owner_id is not None  # type: ignore[union-attr]
@@ -114,6 +131,7 @@ class BatchDistributor:
     def __init__(self) -> None:
         rules = DistributionRule.objects.filter(is_active=True).select_related("scope_unit")
         self.rules = list(rules.prefetch_related("countries", "markets", "product_lines"))
+        self.criteria = {rule.pk: RuleCriteria.of(rule) for rule in self.rules}
         self.turns: dict[Any, Any] = {}  # user pk → the moment of their last lead (this run)
 
     def assign(self, leads: list[Lead]) -> list[Match | None]:
@@ -157,7 +175,7 @@ class BatchDistributor:
         for index, lead in enumerate(leads):
             found = None
             for rule in self.rules:
-                if not rule_matches(rule, lead):
+                if not rule_matches(rule, lead, self.criteria[rule.pk]):
                     continue
                 if rule.kind == DistributionKind.EXISTING_CUSTOMER:
                     owner = lead.customer.owner  # type: ignore[union-attr]

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,15 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from openltc.core.audit import record_event, snapshot
-from openltc.core.errors import DomainError, Forbidden, NotFound, TransitionRefused, from_validation_error
-from openltc.core.models import AuditEvent
+from openltc.core.errors import DomainError, Forbidden, NotFound, TransitionRefused
 from openltc.core.notifications import notify
-from openltc.core.request_context import current_request_id
 from openltc.core.services import check_version, model_update, validate
 from openltc.core.visibility import CHANGE, can_access, user_scope
 from openltc.leads import workflow
 from openltc.leads.choices import DisqualifyReason, LeadStatus
-from openltc.leads.distribution import BatchDistributor, find_assignee
+from openltc.leads.distribution import find_assignee
 from openltc.leads.models import (
     Lead,
     LeadActivity,
@@ -172,136 +169,6 @@ def lead_create(*, actor: Any, data: dict[str, Any]) -> Lead:
         actor=actor, action="lead.created", subject=lead, after=snapshot(lead, ["status", *CREATE_FIELDS])
     )
     return lead
-
-
-# Foreign keys a bulk caller has already resolved to existing rows (its lookup tables).
-BULK_RESOLVED_FIELDS = ["org_unit", "owner", "product_line", "country", "customer", "contact", "created_by"]
-
-
-def _validate_resolved(lead: Lead, given: Iterable[str]) -> None:
-    """``validate`` without the per-row queries and without re-checking what the builder set:
-    resolved foreign keys are not fetched again, only the ``given`` fields are cleaned (every other
-    field holds its model default or a value ``_build_lead`` computed), the model's own ``clean``
-    runs, and the check constraints (which a new lead meets by construction) are left to the
-    database."""
-    given = set(given)
-    nul = [name for name in given if "\x00" in str(getattr(lead, name, "") or "")]
-    if nul:
-        raise from_validation_error(
-            ValidationError(dict.fromkeys(nul, _("Null characters are not allowed.")))
-        )
-    exclude = [f.name for f in Lead._meta.concrete_fields if f.name not in given]
-    exclude.extend(BULK_RESOLVED_FIELDS)
-    try:
-        lead.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        raise from_validation_error(exc) from None
-
-
-# The audit snapshot of a created lead, and the fields its history row copies.
-CREATED_AUDIT_FIELDS = ["status", *CREATE_FIELDS]
-DISTRIBUTED_AUDIT_FIELDS = ["owner", "org_unit"]
-
-
-@transaction.atomic
-def lead_bulk_create(
-    *,
-    actor: Any,
-    rows: list[dict[str, Any]],
-    allowed: dict[tuple[int, bool], str] | None = None,
-    distributor: BatchDistributor | None = None,
-) -> list[Lead]:
-    """Captures many leads by the same rules as ``lead_create`` with a fixed number of queries:
-    one insert (COPY on PostgreSQL) each for the leads, their history rows and their audit events.
-    Foreign keys must be existing rows (the importer's lookup tables), so they are not fetched
-    again; the database constraints still stand behind the insert. The first bad row raises its
-    DomainError.
-
-    With a ``distributor``, leads captured without an owner are distributed by the ordered rules
-    as ``lead_auto_distribute`` would (owner, unit, SLA of the rule, a ``lead.distributed`` event
-    naming the rule); leads no rule places stay in the pool."""
-    if not rows:
-        return []
-    rules = list(LeadScoringRule.objects.filter(is_active=True))
-    sla_hours = LeadSettings.current().first_contact_sla_hours
-    cache = allowed if allowed is not None else {}
-    leads = []
-    for data in rows:
-        lead = _build_lead(actor=actor, data=data, rules=rules, sla_hours=sla_hours, allowed=cache)
-        _validate_resolved(lead, data)
-        leads.append(lead)
-    now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    request_id = current_request_id()
-    actor_name = (user.get_username() if user else "system")[:150]
-    subject_type = ContentType.objects.get_for_model(Lead, for_concrete_model=False)
-    events: list[dict[str, Any]] = []
-
-    def event(
-        lead: Lead,
-        action: str,
-        before: dict[str, Any],
-        after: dict[str, Any],
-        message: str = "",
-        by: Any = user,
-    ) -> None:
-        events.append(
-            {
-                "occurred_at": now,
-                "actor": getattr(by, "pk", None),
-                "actor_name": actor_name if by is user else "system",
-                "action": action,
-                "subject_type": subject_type.pk,
-                "subject_id": str(lead.pk),
-                "subject_repr": str(lead)[:200],
-                "before": before,
-                "after": after,
-                "message": message[:500],
-                "request_id": request_id,
-            }
-        )
-
-    distributed: list[tuple[Lead, dict[str, Any], str]] = []
-    if distributor is not None:
-        pool = [lead for lead in leads if lead.owner_id is None]
-        for lead, match in zip(pool, distributor.assign(pool), strict=True):
-            if match is None:
-                continue
-            before = snapshot(lead, DISTRIBUTED_AUDIT_FIELDS)
-            lead.owner = match.user
-            if match.user.home_unit_id:
-                lead.org_unit_id = match.user.home_unit_id
-            lead.assigned_at = now
-            lead.first_contact_due_at = _sla_deadline(now, match.rule.first_contact_sla_hours or sla_hours)
-            distributed.append((lead, before, _("Rule “%(rule)s”") % {"rule": match.rule.name}))
-    for lead in leads:
-        lead.created_at = lead.updated_at = now
-        event(lead, "lead.created", {}, snapshot(lead, CREATED_AUDIT_FIELDS))
-    for lead, before, message in distributed:
-        event(lead, "lead.distributed", before, snapshot(lead, DISTRIBUTED_AUDIT_FIELDS), message, by=None)
-
-    from openltc.core.bulk import bulk_insert
-
-    columns = [f.name for f in Lead._meta.concrete_fields]
-    bulk_insert(Lead, columns, (lead.__dict__ for lead in leads))
-    history_model = Lead.history.model  # type: ignore[attr-defined]
-    history_columns = [f.name for f in history_model._meta.concrete_fields if f.name != "history_id"]
-    extra = {
-        "history_date": now,
-        "history_change_reason": None,
-        "history_type": "+",
-        "history_user_id": getattr(user, "pk", None),
-    }
-    bulk_insert(history_model, history_columns, ({**lead.__dict__, **extra} for lead in leads))
-    audit_columns = [f.name for f in AuditEvent._meta.concrete_fields if f.name != "id"]
-    bulk_insert(
-        AuditEvent,
-        audit_columns,
-        ({f"{k}_id" if k in ("actor", "subject_type") else k: v for k, v in e.items()} for e in events),
-    )
-    if distributor is not None:
-        distributor.commit()
-    return leads
 
 
 def _may_capture_in(actor: Any, lead: Lead) -> bool:

@@ -65,13 +65,13 @@ def write_report() -> Path:
         ]
     lines += _generator_section() + _reports_section()
     lines += [
-        "## Not measured yet",
+        "## Other benchmarks",
         "",
-        "The lead import through the real import path and the API under 1/8/32 clients against a bare",
-        "endpoint are measured by `bench/lead_import.py`, `bench/api_load.py` and `bench/load.py` (another",
-        "session's work; `python -m bench.run --extra lead_import` runs them); their figures are not in this file yet.",
+        "The lead import through the real import path (`bench/lead_import.py`), the API under 1/8/32",
+        "clients against a bare endpoint (`bench/api_load.py`) and the load run (`bench/load.py`) write",
+        "their own sections below (`python -m bench.run --extra lead_import api_load` runs them).",
         "",
-        f"Odoo reference figures they will be compared with: {ODOO}.",
+        f"Odoo reference figures they are compared with: {ODOO}.",
         "",
     ]
     path = ROOT / "docs" / "performance.md"

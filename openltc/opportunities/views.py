@@ -182,6 +182,7 @@ def opportunity_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "map_data": org_map_data(contacts, edges) if contacts else None,
             "charter": selectors.charter_for(opportunity),
             "appointments": list(selectors.appointments_for(opportunity)[:5]),
+            "appoint_form": AppointForm(),
             "can_change": can_change,
             "can_override": can_change and selectors.can_override_grade(request.user, opportunity),
             "opportunity": opportunity,
@@ -602,9 +603,15 @@ def opportunity_charter(request: HttpRequest, pk: Any) -> HttpResponse:
 def team_appoint(request: HttpRequest, pk: Any) -> HttpResponse:
     opportunity = _get(request, pk, CHANGE)
     form = AppointForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():  # a note that cannot be kept refuses the appointment, never drops the note
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(reverse("opportunities:detail", args=[opportunity.pk]) + "#initiation-h")
     try:
-        appointment = services.team_appoint(actor=request.user, opportunity=opportunity, note=note)
+        appointment = services.team_appoint(
+            actor=request.user, opportunity=opportunity, note=form.cleaned_data["note"]
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("opportunities:detail", args=[opportunity.pk]) + "#initiation-h")

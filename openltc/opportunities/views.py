@@ -606,7 +606,7 @@ def team_appoint(request: HttpRequest, pk: Any) -> HttpResponse:
     if not form.is_valid():  # a note that cannot be kept refuses the appointment, never drops the note
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(reverse("opportunities:detail", args=[opportunity.pk]) + "#initiation-h")
     try:
         appointment = services.team_appoint(

@@ -144,6 +144,7 @@ class _Builder:
         self.creator = actor if getattr(actor, "is_authenticated", False) else None
         self.home_unit = actor.home_unit if getattr(actor, "home_unit_id", None) else None
         self.passed: dict[str, set[str]] = {name: set() for name, _attname, _field in self.plan.checked}
+        self.checked_for: dict[tuple[str, ...], list[tuple[str, str, models.Field[Any, Any]]]] = {}
 
     def build(self, data: dict[str, Any]) -> Lead:
         plan = self.plan
@@ -225,9 +226,11 @@ class _Builder:
         errors: dict[str, Any] = {}
         field_errors: dict[str, Any] = {}
         passed = self.passed
-        for name, attname, field in self.plan.checked:
-            if name not in given:
-                continue
+        shape = tuple(given)
+        checked = self.checked_for.get(shape)
+        if checked is None:  # the fields this shape of row gives, in the model's order
+            checked = self.checked_for[shape] = [entry for entry in self.plan.checked if entry[0] in given]
+        for name, attname, field in checked:
             raw = values[attname]
             if field.blank and raw in field.empty_values:
                 continue

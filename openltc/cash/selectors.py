@@ -582,10 +582,14 @@ def dso(
         for r in _open_receivables(scope, as_of, fields)
         if r["amount"] is not None or not fields
     ]
-    sales_scope = (
-        Invoice.objects.filter(pk__in=scope.values("pk"))
-        | Invoice.objects.filter(corrects__in=scope.values("pk"), kind=InvoiceKind.CREDIT_NOTE)
-    ).filter(issue_date__gte=start, issue_date__lte=as_of)
+    # The invoices in scope and the credit notes correcting them, issued in the period. Correlated
+    # EXISTS on the key, not ``pk IN (scope) OR corrects IN (scope)``: PostgreSQL hashes an IN
+    # subquery only while it fits in work_mem, and at 10^6 invoices it re-ran the whole scope
+    # for every row (minutes; docs/performance.md).
+    sales_scope = Invoice.objects.filter(issue_date__gte=start, issue_date__lte=as_of).filter(
+        Exists(scope.filter(pk=OuterRef("pk")))
+        | Q(Exists(scope.filter(pk=OuterRef("corrects_id"))), kind=InvoiceKind.CREDIT_NOTE)
+    )
     signed = Case(
         When(kind=InvoiceKind.CREDIT_NOTE, then=-F("gross_amount")),
         default=F("gross_amount"),

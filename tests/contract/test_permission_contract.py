@@ -19,6 +19,7 @@ from django.test import Client
 
 from tests.contract import discovery
 from tests.contract.expectations import API, CSRF_EXEMPT, PAGES
+from tests.contract.fixtures import fill_models_the_demo_leaves_empty
 from tests.contract.harness import (
     OK,
     ROLES,
@@ -201,6 +202,7 @@ def _ask_csrf(ctx, report, counts):
 def test_every_page_and_operation_answers_each_role_as_expected():
     call_command("demo", "--quiet-logins", stdout=io.StringIO())
     ctx = Context()
+    fill_models_the_demo_leaves_empty(ctx)
     report: dict[str, list[str]] = {"pages": [], "api": [], "csrf": [], "no fixture": [], "known defects": []}
     observed: dict[str, dict[str, str]] = {}
     counts = {"page checks": 0, "api checks": 0, "csrf checks": 0}
@@ -222,10 +224,11 @@ def test_every_page_and_operation_answers_each_role_as_expected():
         with open(os.environ["OPENLTC_RELIABILITY_FIGURES"], "a", encoding="utf-8") as handle:
             gaps = {"no_fixture": len(report["no fixture"]), "known_defects": len(report["known defects"])}
             handle.write(json.dumps({"figure": "permission_contract", **counts, **gaps}) + "\n")
-    for section in ("no fixture", "known defects"):  # listed, not failing: see docs/reliability.md
-        for line in report[section]:
-            warnings.warn(f"permission contract, {section}: {line}", stacklevel=1)
-    failing = {k: v for k, v in report.items() if k not in ("no fixture", "known defects")}
+    # A known defect is listed, not failing (docs/reliability.md). A page or operation without a
+    # fixture record was not asked at all: it fails, so a new one gets its record (fixtures.py).
+    for line in report["known defects"]:
+        warnings.warn(f"permission contract, known defects: {line}", stacklevel=1)
+    failing = {k: v for k, v in report.items() if k != "known defects"}
     problems = [f"{section}:\n  " + "\n  ".join(lines) for section, lines in failing.items() if lines]
     assert not problems, "\n".join(problems)
     if sections == ["pages", "api", "csrf"]:

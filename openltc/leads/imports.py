@@ -31,7 +31,7 @@ from openltc.core.imports import (
     text,
 )
 from openltc.leads.bulk import lead_bulk_create
-from openltc.leads.choices import LeadSource, Maturity
+from openltc.leads.choices import OPEN_STATUSES, LeadSource, Maturity
 from openltc.leads.distribution import BatchDistributor
 from openltc.leads.models import Lead
 from openltc.org.models import Country, ProductLine
@@ -357,9 +357,10 @@ class LeadImporter(Importer):
         found: dict[str, str] = {}
         # One query per batch against the normalised keys (indexed: leads_email_lower_idx,
         # leads_contact_phone_idx, leads_company_lower_idx).
-        query = Lead.objects.open().annotate(
-            email_key=Lower("contact_email"), company_key=Lower("company_name")
-        )
+        # Open leads only, but the status is checked here rather than in SQL: given the status
+        # condition, SQLite walks every open lead by the status index (quadratic over a long
+        # import, every row being a new open lead) instead of looking the keys up.
+        query = Lead.objects.annotate(email_key=Lower("contact_email"), company_key=Lower("company_name"))
         if connection.vendor == "postgresql":
             # Three array parameters instead of thousands of placeholders, which the driver would
             # otherwise split and bind one by one; the same indexes serve ``= ANY``.
@@ -377,8 +378,10 @@ class LeadImporter(Importer):
             query = query.filter(
                 Q(email_key__in=emails) | Q(contact_phone__in=phones) | Q(company_key__in=companies)
             )
-        leads = query.values_list("title", "email_key", "contact_phone", "company_key")
-        for title, email_key, phone_key, company_key in leads:
+        leads = query.values_list("title", "email_key", "contact_phone", "company_key", "status")
+        for title, email_key, phone_key, company_key, status in leads:
+            if status not in OPEN_STATUSES:
+                continue
             for key in (f"email:{email_key}", f"phone:{phone_key}", f"company:{company_key}"):
                 found.setdefault(key, title)
         return found

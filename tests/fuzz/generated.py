@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from django.core.management import call_command
@@ -299,7 +300,9 @@ class _FormParser(HTMLParser):
         a = {k: (v or "") for k, v in attrs}
         if tag == "form":
             method = "post" if ("hx-post" in a or a.get("method", "get").lower() == "post") else "get"
-            action = a.get("hx-post") or a.get("action") or self.page_url
+            # A relative action (``#estimation-h``, ``?tab=x``) is sent where the browser sends it.
+            raw = a.get("hx-post") or a.get("action") or ""
+            action = urljoin(self.page_url, raw).split("#", 1)[0] or self.page_url
             self._form = HtmlForm(action=action, method=method, enctype=a.get("enctype", ""))
             self.forms.append(self._form)
             return
@@ -453,6 +456,10 @@ def bound_forms() -> Iterator[set[type]]:
         original(self, *args, **kwargs)
         if self.is_bound:
             seen.add(type(self))
+            if not type(self).__module__.startswith("openltc."):
+                # The admin binds a subclass of its form made by modelform_factory: the form
+                # class of the project it is made from is the one reached.
+                seen.update(c for c in type(self).__mro__ if c.__module__.startswith("openltc."))
 
     django.forms.BaseForm.__init__ = init  # type: ignore[method-assign]
     try:

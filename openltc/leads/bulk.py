@@ -35,13 +35,12 @@ from openltc.core.bulk import bulk_insert
 from openltc.core.errors import DomainError, Forbidden, from_validation_error
 from openltc.core.models import AuditEvent
 from openltc.core.request_context import current_request_id
-from openltc.leads import workflow
 from openltc.leads.distribution import BatchDistributor
 from openltc.leads.models import Lead, LeadScoringRule, LeadSettings
 from openltc.leads.scoring import score_lead
 
 # What a caller may give per row: the fields of ``lead_create``.
-from openltc.leads.services import CREATE_FIELDS, _may_capture_in, _sla_deadline
+from openltc.leads.services import CREATE_FIELDS, _sla_deadline, capture_refusal
 
 # Foreign keys a bulk caller has already resolved to existing rows (its lookup tables): they are
 # not fetched or cleaned again; the database's foreign keys still stand behind the insert.
@@ -190,21 +189,9 @@ class _Builder:
         return lead
 
     def _check_permission(self, lead: Lead) -> None:
-        actor = self.actor
-        if actor is None:
+        if self.actor is None:
             return
-        for_someone_else = lead.owner_id is not None and lead.owner_id != actor.pk
-        key = (lead.org_unit_id, for_someone_else)
-        refusal = self.allowed.get(key)
-        if refusal is None:
-            refusal = ""
-            if for_someone_else and not workflow.is_lead_manager_for(actor, lead):
-                refusal = _(
-                    "Only a lead manager or sales manager of this unit may capture leads for someone else."
-                )
-            elif not _may_capture_in(actor, lead):
-                refusal = _("You may not capture leads for this org unit.")
-            self.allowed[key] = refusal
+        refusal = capture_refusal(self.actor, lead, self.allowed)
         if refusal:
             raise Forbidden(refusal)
 

@@ -133,19 +133,7 @@ def _build_lead(
         message = _("Choose the org unit the lead belongs to.")
         raise DomainError(message, field_errors={"org_unit": [message]})
     if actor is not None:
-        for_someone_else = lead.owner_id is not None and lead.owner_id != actor.pk
-        key = (lead.org_unit_id, for_someone_else)
-        refusal = allowed.get(key) if allowed is not None else None
-        if refusal is None:
-            refusal = ""
-            if for_someone_else and not workflow.is_lead_manager_for(actor, lead):
-                refusal = _(
-                    "Only a lead manager or sales manager of this unit may capture leads for someone else."
-                )
-            elif not _may_capture_in(actor, lead):
-                refusal = _("You may not capture leads for this org unit.")
-            if allowed is not None:
-                allowed[key] = refusal
+        refusal = capture_refusal(actor, lead, allowed)
         if refusal:
             raise Forbidden(refusal)
     if lead.owner_id is not None:
@@ -156,6 +144,26 @@ def _build_lead(
     else:
         lead.score, lead.score_explanation = score_lead(lead, rules)
     return lead
+
+
+def capture_refusal(actor: Any, lead: Lead, allowed: dict[tuple[int, bool], str] | None = None) -> str:
+    """Why ``actor`` may not capture ``lead`` ("" when they may): only a lead or sales manager of
+    the unit captures for someone else, and anyone captures only into units they belong to or
+    see. ``allowed`` keeps the answer per (unit, for someone else) for a bulk caller."""
+    for_someone_else = lead.owner_id is not None and lead.owner_id != actor.pk
+    key = (lead.org_unit_id, for_someone_else)
+    refusal = allowed.get(key) if allowed is not None else None
+    if refusal is None:
+        refusal = ""
+        if for_someone_else and not workflow.is_lead_manager_for(actor, lead):
+            refusal = _(
+                "Only a lead manager or sales manager of this unit may capture leads for someone else."
+            )
+        elif not _may_capture_in(actor, lead):
+            refusal = _("You may not capture leads for this org unit.")
+        if allowed is not None:
+            allowed[key] = refusal
+    return refusal
 
 
 @transaction.atomic

@@ -129,12 +129,7 @@ def build(*, stdout: Any = None) -> None:
         return
     rng = random.Random(SEED + 60)
     manager = _user("contracts")
-    reviewers = {
-        "legal": _user("legal"),
-        "finance": _user("finance"),
-        "credit": _user("finance"),
-        "delivery": _user("delivery"),
-    }
+    reviewers = demo_reviewers()
     for index, (title, kind, target) in enumerate(PLANS):
         customer = customers[index % len(customers)]
         owner = customer.owner
@@ -289,11 +284,18 @@ def _decide(owner: Any, case: Any, reviewers: dict[str, Any], gate: str) -> None
     decisions.decision_record(actor=decider, case=case, outcome="approved", rationale=f"{gate}: 同意 Agreed.")
 
 
-def _execute(contract: Contract, reviewers: dict[str, Any]) -> Contract:
-    """ATC → countersign → seal → signed → archived → receipt check → executing."""
-    from openltc.contracts.models import CountersignStep
-    from openltc.org.models import RoleAssignment
+def demo_reviewers() -> dict[str, Any]:
+    """The demo's reviewer for each review function (credit is reviewed by finance)."""
+    return {
+        "legal": _user("legal"),
+        "finance": _user("finance"),
+        "credit": _user("finance"),
+        "delivery": _user("delivery"),
+    }
 
+
+def to_countersign(contract: Contract, reviewers: dict[str, Any]) -> Contract:
+    """Draft or under review → reviewed → ATC decided → countersign started."""
     owner = contract.owner
     if contract.status == "draft":
         contract = services.contract_submit(actor=owner, contract=contract)
@@ -302,7 +304,14 @@ def _execute(contract: Contract, reviewers: dict[str, Any]) -> Contract:
         contract = services.contract_complete_review(actor=owner, contract=contract)
     case = services.contract_open_atc_case(actor=owner, contract=contract)
     _decide(owner, case, reviewers, "ATC")
-    contract = services.contract_start_countersign(actor=owner, contract=contract)
+    return services.contract_start_countersign(actor=owner, contract=contract)
+
+
+def sign_off_countersign(contract: Contract) -> None:
+    """Every countersign step signed by the holder of its role in the contract's unit or above."""
+    from openltc.contracts.models import CountersignStep
+    from openltc.org.models import RoleAssignment
+
     for step in CountersignStep.objects.filter(contract=contract).order_by("sequence"):
         holder = (
             RoleAssignment.objects.current()
@@ -315,6 +324,13 @@ def _execute(contract: Contract, reviewers: dict[str, Any]) -> Contract:
         services.countersign_sign_off(
             actor=holder.user, contract=contract, step_id=step.pk, comment="同意 Agreed."
         )
+
+
+def _execute(contract: Contract, reviewers: dict[str, Any]) -> Contract:
+    """ATC → countersign → seal → signed → archived → receipt check → executing."""
+    owner = contract.owner
+    contract = to_countersign(contract, reviewers)
+    sign_off_countersign(contract)
     signatory = _user("ceo")
     contract = services.contract_request_seal(actor=owner, contract=contract, signatory=signatory)
     contract = services.contract_record_seal(

@@ -121,42 +121,20 @@ def _contract_steps(ctx: Context, used: set[str]) -> list[str]:
     contracts the demo leaves in draft or awaiting ATC, taken along the demo's path
     (contracts.demo), one step further each."""
     from openltc.contracts import services
-    from openltc.contracts.demo import _decide, _review, _user
-    from openltc.contracts.models import CountersignStep
-    from openltc.org.models import RoleAssignment
+    from openltc.contracts.demo import _user, demo_reviewers, sign_off_countersign, to_countersign
 
-    reviewers = {"legal": _user("legal"), "finance": _user("finance"), "credit": _user("finance")}
-    reviewers["delivery"] = _user("delivery")
+    reviewers = demo_reviewers()
     # The contract under review is left as it is: the reviewers' opinion form is on its page.
     candidates = _free(ctx, "contracts.Contract", used, status__in=["awaiting_atc", "draft"])
     targets = ("countersign", "countersigned", "seal")
     for contract, target in zip(candidates, targets, strict=False):
-        owner = contract.owner
-        if contract.status == "draft":
-            contract = services.contract_submit(actor=owner, contract=contract)
-        if contract.status == "under_review":
-            _review(contract, reviewers, ("legal", "finance", "delivery", "credit"))
-            contract = services.contract_complete_review(actor=owner, contract=contract)
-        case = services.contract_open_atc_case(actor=owner, contract=contract)
-        _decide(owner, case, reviewers, "ATC")
-        contract = services.contract_start_countersign(actor=owner, contract=contract)
+        contract = to_countersign(contract, reviewers)
         if target == "countersign":
             continue
-        for step in CountersignStep.objects.filter(contract=contract).order_by("sequence"):
-            holder = (
-                RoleAssignment.objects.current()
-                .filter(role=step.role, org_unit__path__in=contract.org_unit.ancestors_paths())
-                .select_related("user")
-                .order_by("pk")
-                .first()
-            )
-            assert holder is not None, f"nobody signs for {step.department_name}"
-            services.countersign_sign_off(
-                actor=holder.user, contract=contract, step_id=step.pk, comment="同意 Agreed."
-            )
+        sign_off_countersign(contract)
         if target == "countersigned":
             continue
-        services.contract_request_seal(actor=owner, contract=contract, signatory=_user("ceo"))
+        services.contract_request_seal(actor=contract.owner, contract=contract, signatory=_user("ceo"))
     return [reverse("contracts:detail", kwargs={"pk": c.pk}) for c in candidates[: len(targets)]]
 
 
@@ -164,10 +142,9 @@ def _changes(ctx: Context, used: set[str]) -> list[str]:
     """Contract changes approved at the ATAC gate: one not signed yet (its sign form), one signed
     and not archived yet (the archive form, the same as a signed contract's)."""
     from openltc.contracts import services
-    from openltc.contracts.demo import _decide, _user
+    from openltc.contracts.demo import _decide, demo_reviewers
 
-    reviewers = {"legal": _user("legal"), "finance": _user("finance"), "credit": _user("finance")}
-    reviewers["delivery"] = _user("delivery")
+    reviewers = demo_reviewers()
     executing = [
         c
         for c in _free(ctx, "contracts.Contract", used, status="executing")

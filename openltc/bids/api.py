@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -437,7 +437,7 @@ def negotiation_member_add(request: HttpRequest, opportunity_id: UUID, payload: 
     member = services.negotiation_member_add(
         actor=request.user, opportunity=opportunity, user=_user(payload.user_id, "user_id"), role=payload.role
     )
-    return 201, member
+    return Status(201, member)
 
 
 @router.delete(
@@ -448,7 +448,7 @@ def negotiation_member_add(request: HttpRequest, opportunity_id: UUID, payload: 
 def negotiation_member_remove(request: HttpRequest, opportunity_id: UUID, negotiator_id: UUID) -> Any:
     opportunity = _opportunity(request, opportunity_id)
     services.negotiation_member_remove(actor=request.user, opportunity=opportunity, member_id=negotiator_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -458,13 +458,16 @@ def negotiation_member_remove(request: HttpRequest, opportunity_id: UUID, negoti
 )
 def concession_add(request: HttpRequest, opportunity_id: UUID, payload: ConcessionIn) -> Any:
     opportunity = _opportunity(request, opportunity_id)
-    return 201, services.concession_add(
-        actor=request.user,
-        opportunity=opportunity,
-        given=payload.given,
-        received=payload.received,
-        value=payload.value,
-        currency=payload.currency or "",
+    return Status(
+        201,
+        services.concession_add(
+            actor=request.user,
+            opportunity=opportunity,
+            given=payload.given,
+            received=payload.received,
+            value=payload.value,
+            currency=payload.currency or "",
+        ),
     )
 
 
@@ -475,15 +478,18 @@ def concession_add(request: HttpRequest, opportunity_id: UUID, payload: Concessi
 )
 def terms_change(request: HttpRequest, opportunity_id: UUID, payload: TermsIn) -> Any:
     opportunity = _opportunity(request, opportunity_id)
-    return 201, services.terms_change(
-        actor=request.user,
-        opportunity=opportunity,
-        reason=payload.reason,
-        new_amount=payload.new_amount,
-        payment_terms=payload.payment_terms,
-        payment_risk=payload.payment_risk,
-        margin_pct=payload.margin_pct,
-        expected_version=payload.lock_version,
+    return Status(
+        201,
+        services.terms_change(
+            actor=request.user,
+            opportunity=opportunity,
+            reason=payload.reason,
+            new_amount=payload.new_amount,
+            payment_terms=payload.payment_terms,
+            payment_risk=payload.payment_risk,
+            margin_pct=payload.margin_pct,
+            expected_version=payload.lock_version,
+        ),
     )
 
 
@@ -521,7 +527,7 @@ def bid_create(request: HttpRequest, payload: BidCreateIn) -> Any:
     bid = services.bid_create(
         actor=request.user, opportunity=opportunity, data=data, owner=_user(payload.owner_id, "owner_id")
     )
-    return 201, _bid(request, bid.pk)
+    return Status(201, _bid(request, bid.pk))
 
 
 @router.get("/{bid_id}", response={200: BidDetailOut, **ERROR_RESPONSES}, summary="One bid")
@@ -584,7 +590,7 @@ def checklist_item_add(request: HttpRequest, bid_id: UUID, payload: BidItemIn) -
     bid = _bid(request, bid_id)
     data = payload.dict(exclude={"owner_id"})
     data["owner"] = _user(payload.owner_id, "owner_id")
-    return 201, services.checklist_item_add(actor=request.user, bid=bid, data=data)
+    return Status(201, services.checklist_item_add(actor=request.user, bid=bid, data=data))
 
 
 @router.patch(
@@ -611,7 +617,7 @@ def checklist_item_update(request: HttpRequest, bid_id: UUID, item_id: UUID, pay
 )
 def question_add(request: HttpRequest, bid_id: UUID, payload: QuestionIn) -> Any:
     bid = _bid(request, bid_id)
-    return 201, services.question_add(actor=request.user, bid=bid, **payload.dict())
+    return Status(201, services.question_add(actor=request.user, bid=bid, **payload.dict()))
 
 
 @router.post(
@@ -632,7 +638,7 @@ def question_answer(request: HttpRequest, bid_id: UUID, question_id: UUID, paylo
 )
 def competitor_price_add(request: HttpRequest, bid_id: UUID, payload: CompetitorIn) -> Any:
     bid = _bid(request, bid_id)
-    return 201, services.competitor_price_add(actor=request.user, bid=bid, data=payload.dict())
+    return Status(201, services.competitor_price_add(actor=request.user, bid=bid, data=payload.dict()))
 
 
 @router.post(
@@ -642,12 +648,15 @@ def competitor_price_add(request: HttpRequest, bid_id: UUID, payload: Competitor
 )
 def recovery_action_add(request: HttpRequest, bid_id: UUID, payload: RecoveryIn) -> Any:
     bid = _bid(request, bid_id)
-    return 201, services.recovery_action_add(
-        actor=request.user,
-        bid=bid,
-        action=payload.action,
-        owner=_user(payload.owner_id, "owner_id"),
-        due_date=payload.due_date,
+    return Status(
+        201,
+        services.recovery_action_add(
+            actor=request.user,
+            bid=bid,
+            action=payload.action,
+            owner=_user(payload.owner_id, "owner_id"),
+            due_date=payload.due_date,
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -365,7 +365,7 @@ def invoice_issue(request: HttpRequest, payload: CashInvoiceIn) -> Any:
         due_date=payload.due_date,
         notes=payload.notes,
     )
-    return 201, _invoice(request, invoice.pk)
+    return Status(201, _invoice(request, invoice.pk))
 
 
 @router.post(
@@ -381,7 +381,7 @@ def credit_note_issue(request: HttpRequest, invoice_id: UUID, payload: CashCredi
         reason=payload.reason,
         issue_date=payload.issue_date,
     )
-    return 201, _invoice(request, note.pk)
+    return Status(201, _invoice(request, note.pk))
 
 
 @router.get(
@@ -443,7 +443,7 @@ def receipt_record(request: HttpRequest, payload: CashReceiptIn) -> Any:
         payer=payload.payer,
         bank_reference=payload.bank_reference,
     )
-    return 201, _receipt(request, receipt.pk)
+    return Status(201, _receipt(request, receipt.pk))
 
 
 @router.get(
@@ -498,7 +498,7 @@ def collection_log(request: HttpRequest, invoice_id: UUID, payload: CashCollecti
     action = services.collection_action_log(
         actor=request.user, invoice=_invoice(request, invoice_id), **payload.dict()
     )
-    return 201, action
+    return Status(201, action)
 
 
 @router.get(
@@ -531,7 +531,7 @@ def dispute_open(request: HttpRequest, invoice_id: UUID, payload: CashDisputeIn)
         description=payload.description,
         owner=owner,
     )
-    return 201, dispute
+    return Status(201, dispute)
 
 
 @router.get("/disputes", response={200: list[CashDisputeOut], **ERROR_RESPONSES}, summary="List disputes")
@@ -567,7 +567,7 @@ def write_off_request(request: HttpRequest, invoice_id: UUID, payload: CashWrite
         amount=payload.amount,
         reason=payload.reason,
     )
-    return 201, write_off
+    return Status(201, write_off)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -426,7 +426,7 @@ def contract_create(request: HttpRequest, payload: ContractCreateIn) -> Any:
     contract = services.contract_create(
         actor=user, data=data, lines=_lines(payload.lines), milestones=_milestones(payload.milestones)
     )
-    return 201, _get(request, contract.pk)
+    return Status(201, _get(request, contract.pk))
 
 
 @router.patch(
@@ -515,7 +515,7 @@ def contract_opinion(request: HttpRequest, contract_id: UUID, payload: ContractO
     opinion = services.review_opinion_give(
         actor=request.user, contract=_get(request, contract_id), **payload.dict()
     )
-    return 201, opinion
+    return Status(201, opinion)
 
 
 @router.post(
@@ -630,7 +630,7 @@ def contract_confirm_receipt(request: HttpRequest, contract_id: UUID, payload: R
     check = services.contract_confirm_receipt(
         actor=request.user, contract=_get(request, contract_id), **payload.dict()
     )
-    return 201, check
+    return Status(201, check)
 
 
 @router.post(
@@ -842,7 +842,7 @@ def change_request(request: HttpRequest, contract_id: UUID, payload: ChangeIn) -
         lines=_lines(payload.lines) if payload.lines is not None else None,
         milestones=_milestones(payload.milestones) if payload.milestones is not None else None,
     )
-    return 201, _change(request, contract_id, change.pk)
+    return Status(201, _change(request, contract_id, change.pk))
 
 
 @router.patch(
@@ -957,7 +957,7 @@ def closure_conditions(request: HttpRequest, contract_id: UUID) -> Any:
 )
 def contract_open_atc_case(request: HttpRequest, contract_id: UUID) -> Any:
     case = services.contract_open_atc_case(actor=request.user, contract=_get(request, contract_id))
-    return 201, {"case_id": case.pk}
+    return Status(201, {"case_id": case.pk})
 
 
 @router.post(
@@ -967,7 +967,7 @@ def contract_open_atc_case(request: HttpRequest, contract_id: UUID) -> Any:
 )
 def contract_open_atcc_case(request: HttpRequest, contract_id: UUID) -> Any:
     case = services.contract_open_atcc_case(actor=request.user, contract=_get(request, contract_id))
-    return 201, {"case_id": case.pk}
+    return Status(201, {"case_id": case.pk})
 
 
 @router.post(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -579,7 +579,7 @@ def project_create(request: HttpRequest, payload: ProjectCreateIn) -> Any:
         planned_start=payload.planned_start,
         planned_finish=payload.planned_finish,
     )
-    return 201, _project(request, project.pk)
+    return Status(201, _project(request, project.pk))
 
 
 @router.get(
@@ -610,7 +610,7 @@ def member_add(request: HttpRequest, project_id: UUID, payload: DeliveryMemberIn
     member = services.member_add(
         actor=request.user, project=project, user=_user(payload.user_id, "user"), role=payload.role
     )
-    return 201, member
+    return Status(201, member)
 
 
 @router.delete(
@@ -619,7 +619,7 @@ def member_add(request: HttpRequest, project_id: UUID, payload: DeliveryMemberIn
 def member_remove(request: HttpRequest, team_member_id: UUID) -> Any:
     member = _child(request, ProjectMember, team_member_id)
     services.member_remove(actor=request.user, project=member.project, member_id=member.pk)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -684,7 +684,7 @@ def item_create(request: HttpRequest, project_id: UUID, payload: PlanItemIn) -> 
     item = services.item_create(
         actor=request.user, project=project, data=_item_data(project, data), depends_on=depends_on
     )
-    return 201, selectors.items(project).get(pk=item.pk)
+    return Status(201, selectors.items(project).get(pk=item.pk))
 
 
 @router.patch(
@@ -764,7 +764,7 @@ def acceptance_record(
         evidence=evidence,
         notes=notes,
     )
-    return 201, acceptance
+    return Status(201, acceptance)
 
 
 # --- risks ----------------------------------------------------------------------------------------
@@ -782,7 +782,7 @@ def risk_create(request: HttpRequest, project_id: UUID, payload: RiskIn) -> Any:
     project = _project(request, project_id)
     data = payload.dict()
     data["owner"] = _user(data.pop("owner_id"), "owner")
-    return 201, services.risk_create(actor=request.user, project=project, data=data)
+    return Status(201, services.risk_create(actor=request.user, project=project, data=data))
 
 
 @router.patch("/risks/{risk_id}", response={200: RiskOut, **ERROR_RESPONSES}, summary="Update a risk")
@@ -817,7 +817,7 @@ def delphi_start(request: HttpRequest, project_id: UUID, payload: DelphiIn) -> A
         estimators=people,
         item=_item_of(project, payload.plan_item_id, "item"),
     )
-    return 201, _delphi_out(session, request)
+    return Status(201, _delphi_out(session, request))
 
 
 @router.get(
@@ -839,7 +839,7 @@ def delphi_estimate(request: HttpRequest, delphi_id: UUID, payload: DelphiEstima
     services.delphi_estimate(
         actor=request.user, session=session, value=payload.value, assumptions=payload.assumptions
     )
-    return 201, _delphi_out(_child(request, DelphiSession, delphi_id), request)
+    return Status(201, _delphi_out(_child(request, DelphiSession, delphi_id), request))
 
 
 @router.post(
@@ -879,12 +879,15 @@ def analogy_create(request: HttpRequest, project_id: UUID, payload: AnalogyIn) -
     reference = DeliveryProject.objects.restrict(request.user).filter(pk=payload.reference_id).first()
     if reference is None:
         raise _invalid("reference", _("Choose another project you can see."))
-    return 201, services.analogy_create(
-        actor=request.user,
-        project=project,
-        reference=reference,
-        factor=payload.factor,
-        rationale=payload.rationale,
+    return Status(
+        201,
+        services.analogy_create(
+            actor=request.user,
+            project=project,
+            reference=reference,
+            factor=payload.factor,
+            rationale=payload.rationale,
+        ),
     )
 
 
@@ -893,8 +896,9 @@ def analogy_create(request: HttpRequest, project_id: UUID, payload: AnalogyIn) -
 
 @router.post("/{project_id}/costs", response={201: CostOut, **ERROR_RESPONSES}, summary="Record a cost")
 def cost_record(request: HttpRequest, project_id: UUID, payload: CostIn) -> Any:
-    return 201, services.cost_record(
-        actor=request.user, project=_project(request, project_id), data=payload.dict()
+    return Status(
+        201,
+        services.cost_record(actor=request.user, project=_project(request, project_id), data=payload.dict()),
     )
 
 
@@ -944,14 +948,17 @@ def cost_summary(request: HttpRequest, project_id: UUID) -> Any:
 )
 def review_create(request: HttpRequest, project_id: UUID, payload: QualityReviewIn) -> Any:
     project = _project(request, project_id)
-    return 201, services.review_create(
-        actor=request.user,
-        project=project,
-        kind=payload.kind,
-        title=payload.title,
-        review_date=payload.review_date,
-        checklist=payload.checklist,
-        item=_item_of(project, payload.plan_item_id, "item"),
+    return Status(
+        201,
+        services.review_create(
+            actor=request.user,
+            project=project,
+            kind=payload.kind,
+            title=payload.title,
+            review_date=payload.review_date,
+            checklist=payload.checklist,
+            item=_item_of(project, payload.plan_item_id, "item"),
+        ),
     )
 
 
@@ -976,13 +983,16 @@ def review_conclude(request: HttpRequest, review_id: UUID, payload: ConcludeIn) 
     summary="Add a review finding",
 )
 def finding_add(request: HttpRequest, review_id: UUID, payload: FindingIn) -> Any:
-    return 201, services.finding_add(
-        actor=request.user,
-        review=_child(request, QualityReview, review_id),
-        description=payload.description,
-        severity=payload.severity,
-        owner=_user(payload.owner_id, "owner"),
-        due=payload.due,
+    return Status(
+        201,
+        services.finding_add(
+            actor=request.user,
+            review=_child(request, QualityReview, review_id),
+            description=payload.description,
+            severity=payload.severity,
+            owner=_user(payload.owner_id, "owner"),
+            due=payload.due,
+        ),
     )
 
 
@@ -1003,14 +1013,17 @@ def meeting_record(request: HttpRequest, project_id: UUID, payload: MeetingIn) -
         {"description": a.description, "owner": _user(a.owner_id, "actions"), "due": a.due}
         for a in payload.actions
     ]
-    return 201, services.meeting_record(
-        actor=request.user,
-        project=_project(request, project_id),
-        kind=payload.kind,
-        title=payload.title,
-        held_on=payload.held_on,
-        minutes=payload.minutes,
-        actions=actions,
+    return Status(
+        201,
+        services.meeting_record(
+            actor=request.user,
+            project=_project(request, project_id),
+            kind=payload.kind,
+            title=payload.title,
+            held_on=payload.held_on,
+            minutes=payload.minutes,
+            actions=actions,
+        ),
     )
 
 
@@ -1026,11 +1039,14 @@ def action_done(request: HttpRequest, action_item_id: UUID) -> Any:
 @router.post("/{project_id}/work-log", response={201: WorkLogOut, **ERROR_RESPONSES}, summary="Log work")
 def worklog_add(request: HttpRequest, project_id: UUID, payload: WorkLogIn) -> Any:
     project = _project(request, project_id)
-    return 201, services.worklog_add(
-        actor=request.user,
-        project=project,
-        day=payload.day,
-        hours=payload.hours,
-        note=payload.note,
-        item=_item_of(project, payload.plan_item_id, "item"),
+    return Status(
+        201,
+        services.worklog_add(
+            actor=request.user,
+            project=project,
+            day=payload.day,
+            hours=payload.hours,
+            note=payload.note,
+            item=_item_of(project, payload.plan_item_id, "item"),
+        ),
     )

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -351,7 +351,7 @@ def template_create(
         upload=file,
         text=text,
     )
-    return 201, template
+    return Status(201, template)
 
 
 # --- checklist ----------------------------------------------------------------------------------
@@ -406,7 +406,7 @@ def appeals_save(request: HttpRequest, opportunity_id: UUID, payload: GuidanceAp
         competitors=payload.competitors,
         summary=payload.summary,
     )
-    return 201, selectors.appeals_get(opportunity=opportunity, number=analysis.number)
+    return Status(201, selectors.appeals_get(opportunity=opportunity, number=analysis.number))
 
 
 # --- FABE -----------------------------------------------------------------------------------------
@@ -430,7 +430,7 @@ def value_message_create(request: HttpRequest, opportunity_id: UUID, payload: Gu
     message = services.value_message_create(
         actor=request.user, opportunity=_opportunity(request, opportunity_id), data=payload.dict()
     )
-    return 201, message
+    return Status(201, message)
 
 
 @router.patch(
@@ -456,7 +456,7 @@ def value_message_update(
 def value_message_delete(request: HttpRequest, message_id: UUID) -> Any:
     message: ValueMessage = selectors.value_message_get(user=request.user, pk=message_id)
     services.value_message_delete(actor=request.user, message=message)
-    return 204, None
+    return Status(204, None)
 
 
 # --- activities and actions -----------------------------------------------------------------------
@@ -492,7 +492,7 @@ def activity_create(request: HttpRequest, opportunity_id: UUID, payload: Guidanc
         minutes=payload.minutes,
         actions=actions,
     )
-    return 201, selectors.activities(opportunity).get(pk=activity.pk)
+    return Status(201, selectors.activities(opportunity).get(pk=activity.pk))
 
 
 @router.patch(
@@ -533,7 +533,7 @@ def action_create(request: HttpRequest, opportunity_id: UUID, payload: GuidanceA
         owner=_person(payload.owner_id, "owner_id"),
         due_date=payload.due_date,
     )
-    return 201, item
+    return Status(201, item)
 
 
 @router.post(

@@ -1,4 +1,9 @@
-"""The list convention of the API: ``?page=1&page_size=50`` → ``{"count", "page", "page_size", "pages", "items"}``."""
+"""The list convention of the API: ``?page=1&page_size=50`` →
+``{"count", "count_exact", "page", "page_size", "pages", "items"}``.
+
+``count_exact`` is false when the list holds more rows than ``OPENLTC_COUNT_LIMIT``: ``count`` is
+then that limit and ``pages`` a lower bound; a page is the last when it is ``pages`` and no more.
+"""
 
 from typing import Any
 
@@ -10,6 +15,7 @@ from openltc.core.pagination import paginate
 
 class PageOut(Schema):
     count: int
+    count_exact: bool = True
     page: int
     page_size: int
     pages: int
@@ -22,6 +28,7 @@ class PageNumber(PaginationBase):
 
     class Output(Schema):
         count: int
+        count_exact: bool
         page: int
         page_size: int
         pages: int
@@ -33,6 +40,7 @@ class PageNumber(PaginationBase):
         result = paginate(queryset, page=pagination.page, page_size=pagination.page_size)
         return {
             "count": result.count,
+            "count_exact": result.count_exact,
             "page": result.page,
             "page_size": result.page_size,
             "pages": result.pages,

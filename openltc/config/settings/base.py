@@ -204,6 +204,9 @@ OPENLTC_BENCH_ENDPOINTS = env_bool("OPENLTC_BENCH_ENDPOINTS", False)
 
 OPENLTC_PAGE_SIZE = env_int("OPENLTC_PAGE_SIZE", 50, minimum=5, maximum=500)
 OPENLTC_MAX_PAGE_SIZE = 500
+# Lists count their rows up to this many and then say "more than N": an exact COUNT over a
+# million visible rows costs a scan on every page view. 0 counts exactly, always.
+OPENLTC_COUNT_LIMIT = env_int("OPENLTC_COUNT_LIMIT", 10_000, minimum=0, maximum=100_000_000)
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -1,0 +1,105 @@
+"""Lists count up to a limit and then say "more than N": the pages still hold every row once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client, override_settings
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from openltc.core.pagination import paginate
+from openltc.leads.tests.factories import make_lead
+
+
+def _rows(n: int) -> Any:
+    ids = list(ContentType.objects.order_by("pk").values_list("pk", flat=True)[:n])
+    return ContentType.objects.filter(pk__in=ids).order_by("pk")
+
+
+class WalkingThePages(TestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(
+        n=st.integers(min_value=0, max_value=25),
+        limit=st.integers(min_value=0, max_value=12),
+        size=st.integers(min_value=1, max_value=7),
+    )
+    def test_following_next_gives_every_row_once(self, n: int, limit: int, size: int) -> None:
+        qs = _rows(n)
+        everything = list(qs)
+        assert len(everything) == n
+        seen: list[Any] = []
+        number = 1
+        with override_settings(OPENLTC_COUNT_LIMIT=limit):
+            while True:
+                page = paginate(qs, page=number, page_size=size)
+                assert page.page == number
+                assert page.items == everything[(number - 1) * size : number * size]
+                if page.count_exact:
+                    assert page.count == n
+                else:
+                    assert 0 < limit < n
+                    assert page.count == limit
+                    assert page.pages * size > limit
+                seen.extend(page.items)
+                if not page.has_next:
+                    break
+                number += 1
+        assert seen == everything
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        n=st.integers(min_value=1, max_value=25),
+        limit=st.integers(min_value=1, max_value=12),
+        size=st.integers(min_value=1, max_value=7),
+        number=st.integers(min_value=-2, max_value=40),
+    )
+    def test_any_page_number_lands_on_a_real_page(self, n: int, limit: int, size: int, number: int) -> None:
+        qs = _rows(n)
+        everything = list(qs)
+        last = -(-n // size)
+        with override_settings(OPENLTC_COUNT_LIMIT=limit):
+            page = paginate(qs, page=number, page_size=size)
+        assert 1 <= page.page <= last
+        assert page.items == everything[(page.page - 1) * size : page.page * size]
+        assert page.items
+
+
+@pytest.mark.django_db
+def test_a_long_list_costs_two_queries(django_assert_num_queries: Any) -> None:
+    qs = _rows(20)
+    with override_settings(OPENLTC_COUNT_LIMIT=5), django_assert_num_queries(2):
+        page = paginate(qs, page=2, page_size=3)
+    assert (page.count, page.count_exact, page.has_next, page.pages) == (5, False, True, 3)
+    with override_settings(OPENLTC_COUNT_LIMIT=0), django_assert_num_queries(2):
+        page = paginate(qs, page=2, page_size=3)
+    assert (page.count, page.count_exact, page.pages) == (20, True, 7)
+
+
+@pytest.mark.django_db
+def test_page_garbage_is_the_first_page() -> None:
+    qs = _rows(20)
+    with override_settings(OPENLTC_COUNT_LIMIT=5):
+        assert paginate(qs, page="abc", page_size=3).page == 1
+        assert paginate(qs, page=None, page_size=3).page == 1
+
+
+def test_the_lead_list_says_more_than(rep: Any, api_client_for: Any) -> None:
+    for i in range(4):
+        make_lead(actor=rep, owner=rep, title=f"L{i}")
+    client = Client()
+    client.force_login(rep)
+    with override_settings(OPENLTC_COUNT_LIMIT=2):
+        html = client.get(reverse("leads:list") + "?page_size=1").text
+        body = api_client_for(rep).get("/api/v1/leads?page_size=3").json()
+        last = api_client_for(rep).get("/api/v1/leads?page_size=3&page=2").json()
+    assert "more than 2 records" in html
+    assert (body["count"], body["count_exact"], body["pages"], len(body["items"])) == (2, False, 2, 3)
+    assert (last["count_exact"], last["pages"], len(last["items"])) == (False, 2, 1)
+    with override_settings(OPENLTC_COUNT_LIMIT=10):
+        body = api_client_for(rep).get("/api/v1/leads?page_size=3").json()
+    assert (body["count"], body["count_exact"], body["pages"]) == (4, True, 2)

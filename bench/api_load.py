@@ -12,7 +12,9 @@ create-lead throughput as a share of a bare endpoint on the same server.
    application logic, same authentication) — never set in a normal deployment;
 3. for each number of clients, runs each operation alone for ``--seconds`` seconds: that many
    threads, each with its own keep-alive connection, send the request again as soon as the
-   answer arrives (a closed loop);
+   answer arrives (a closed loop); a client waits up to ``--request-timeout`` seconds for an
+   answer, and the next operation starts only when the server's worker threads are free again
+   (health probes, one per thread, all answered within a second);
 4. writes ``bench/results/api_load-<database>.json`` and the API section of docs/performance.md,
    and drops the database unless ``--keep``.
 
@@ -136,8 +138,13 @@ def operations(ids: dict[str, Any]) -> list[Operation]:
     ]
 
 
-def drive(port: int, token: str, op: Operation, clients: int, seconds: float) -> dict[str, Any]:
-    """``clients`` threads in a closed loop for ``seconds``; latencies of the answered requests."""
+def drive(
+    port: int, token: str, op: Operation, clients: int, seconds: float, timeout: float = 300
+) -> dict[str, Any]:
+    """``clients`` threads in a closed loop for ``seconds``; latencies of the answered requests.
+
+    A client waits up to ``timeout`` for an answer: one that gave up would leave its request
+    running on the server while the next operation is measured."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[dict[str, int]] = [{} for _ in range(clients)]
     start = threading.Barrier(clients + 1)
@@ -149,7 +156,7 @@ def drive(port: int, token: str, op: Operation, clients: int, seconds: float) ->
     }
 
     def client(i: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         start.wait()
         while time.perf_counter() < deadline[0]:
             method, path, body = op.request()
@@ -161,7 +168,7 @@ def drive(port: int, token: str, op: Operation, clients: int, seconds: float) ->
                 status = response.status
             except (OSError, http.client.HTTPException):
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
                 status = 0
             elapsed = time.perf_counter() - t0
             if 200 <= status < 300:
@@ -177,7 +184,7 @@ def drive(port: int, token: str, op: Operation, clients: int, seconds: float) ->
     deadline[0] = t0 + seconds
     start.wait()
     for t in threads:
-        t.join(seconds + 90)
+        t.join(seconds + timeout + 30)
     wall = time.perf_counter() - t0
     flat = [v for lat in latencies for v in lat]
     failed: dict[str, int] = {}
@@ -196,6 +203,35 @@ def drive(port: int, token: str, op: Operation, clients: int, seconds: float) ->
     }
 
 
+def quiesce(port: int, probes: int, limit: float) -> float:
+    """Waits until ``probes`` health requests sent at once all answer within a second: no worker
+    thread is still busy with an earlier operation's requests. Returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        slow = [False] * probes
+
+        def probe(i: int, slow: list[bool] = slow) -> None:
+            t0 = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=limit)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                conn.close()
+            except (OSError, http.client.HTTPException):
+                slow[i] = True
+            slow[i] = slow[i] or time.perf_counter() - t0 > 1.0
+
+        threads = [threading.Thread(target=probe, args=(i,), daemon=True) for i in range(probes)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(limit)
+        if not any(slow):
+            break
+        time.sleep(1)
+    return time.perf_counter() - started
+
+
 def write_section(result: dict[str, Any]) -> Path:
     path = ROOT / "docs" / "performance.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
@@ -211,7 +247,9 @@ def write_section(result: dict[str, Any]) -> Path:
         f"({result['counts']['leads']:,} leads, {result['counts']['opportunities']:,} opportunities); "
         f"`openltc serve` (gunicorn gthread, {result['workers']} workers) on 127.0.0.1; the load client "
         f"(threads with keep-alive connections, closed loop) ran on the same 2 cores; each operation alone "
-        f"for {result['seconds']} s per level, as the CEO (company-wide scope) with an API token.",
+        f"for {result['seconds']} s per level, as the CEO (company-wide scope) with an API token; a "
+        f"client waits up to {result.get('request_timeout', 60):.0f} s for an answer and the next "
+        "operation starts when every worker thread is free again.",
         "",
         "| operation | clients | requests/s | p50 ms | p95 ms | p99 ms | errors |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -250,15 +288,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--request-timeout", type=float, default=300, help="seconds a client waits for an answer"
+    )
     parser.add_argument("--only", nargs="*", default=[], help="operation names to run (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the data set afterwards")
     args = parser.parse_args(argv)
     if not (
         100 <= args.scale <= 5_000_000
         and 2 <= args.seconds <= 300
+        and 10 <= args.request_timeout <= 900
         and all(1 <= c <= 64 for c in args.clients)
     ):
-        print("bounds: --scale 100..5,000,000, --seconds 2..300, --clients 1..64", file=sys.stderr)
+        print(
+            "bounds: --scale 100..5,000,000, --seconds 2..300, --clients 1..64, --request-timeout 10..900",
+            file=sys.stderr,
+        )
         return 2
     from bench.generate import drop, ensure
 
@@ -285,10 +330,14 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(f"http://127.0.0.1:{port}/healthz", 300)
         ops = [o for o in operations(ids) if not args.only or o.name in args.only]
         for op in ops:  # warm every worker's caches and connections once
-            drive(port, ids["token"], op, min(args.workers, 4), 1)
+            drive(port, ids["token"], op, min(args.workers, 4), 1, args.request_timeout)
+        # gthread workers, two threads each (openltc serve's default)
+        probes = args.workers * 2
+        quiesce(port, probes, args.request_timeout)
         for clients in args.clients:
             for op in ops:
-                result = drive(port, ids["token"], op, clients, args.seconds)
+                result = drive(port, ids["token"], op, clients, args.seconds, args.request_timeout)
+                result["settle_s"] = round(quiesce(port, probes, args.request_timeout), 1)
                 print(
                     f"{clients:>3} clients  {op.name:<38} {result['rps']:>8} req/s  p50 {result['p50_ms']} "
                     f"p95 {result['p95_ms']} p99 {result['p99_ms']} ms  errors {result['errors'] or 0}",
@@ -315,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         "counts": ids["counts"],
         "workers": args.workers,
         "seconds": args.seconds,
+        "request_timeout": args.request_timeout,
         "runs": runs,
         "create_to_bare": ratios,
     }

@@ -61,7 +61,10 @@ class Sql:
         self.stages = stage_table()
         self.period = trailing_period(ReportFilters(), self.cfg)
         self.month = current_month_period(ReportFilters())
-        self.today = timezone.localdate()
+        # One instant for the selectors and their twins: "stuck" deals are measured against
+        # it, and the twin runs minutes after the selector at 10^6.
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
 
     def dt(self, value: datetime.datetime) -> Any:
         return self.ops.adapt_datetimefield_value(value)
@@ -105,7 +108,7 @@ class Sql:
             f"THEN amount * {rate} ELSE 0 END) FROM opportunities_opportunity o",
             [self.dt(p.start_dt), self.dt(p.end_dt), *OPEN, p.start, p.end],
         )
-        now = datetime.datetime.now(datetime.UTC)
+        now = self.now
         stuck_terms = []
         params: list[Any] = []
         for s in OPEN:
@@ -289,14 +292,14 @@ class Sql:
         return {"receivable": receivable.quantize(Decimal("0.01")), "dso": value}
 
 
-def _selectors(user: Any) -> dict[str, Callable[[], Any]]:
+def _selectors(user: Any, now: datetime.datetime) -> dict[str, Callable[[], Any]]:
     from openltc.analytics import forecasting, selectors
     from openltc.cash import selectors as cash
 
     f = selectors.ReportFilters
     return {
         "funnel": lambda: selectors.funnel(user=user, filters=f()),
-        "pipeline": lambda: selectors.pipeline(user=user, filters=f()),
+        "pipeline": lambda: selectors.pipeline(user=user, filters=f(), now=now),
         "forecast": lambda: forecasting.forecast(user=user, filters=f()),
         "win_loss": lambda: selectors.win_loss(user=user, filters=f()),
         "cycle_times": lambda: selectors.cycle_times(user=user, filters=f()),
@@ -387,7 +390,7 @@ def run(runs: int, only: list[str] | None = None) -> dict[str, Any]:
         "dso": sql.dso,
     }
     out: dict[str, Any] = {}
-    for name, fn in _selectors(user).items():
+    for name, fn in _selectors(user, sql.now).items():
         if only and name not in only:
             continue
         reset_queries()

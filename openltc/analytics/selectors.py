@@ -602,12 +602,15 @@ def stuck_condition(stages: dict[str, StageInfo], cfg: AnalyticsSettings, now: d
     return condition
 
 
-def pipeline(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
+def pipeline(*, user: Any, filters: ReportFilters, now: datetime.datetime | None = None) -> dict[str, Any]:
     """Open opportunities by stage × expected close month, the coverage of the quota and the
-    stage aging with the stuck deals."""
+    stage aging with the stuck deals. ``now`` (default: the current time) is the instant the
+    stage ages and today's month are taken at, so that a caller comparing the report with
+    another computation can pin it."""
     cfg = load_settings()
     stages = stage_table()
-    today = timezone.localdate()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     first = month_start(filters.month or today)
     months = [add_months(first, i) for i in range(cfg.pipeline_months)]
     horizon = add_months(first, cfg.pipeline_months)
@@ -643,7 +646,7 @@ def pipeline(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         cell["weighted"] += q2(row["weighted"])
 
     coverage = quota_coverage(user=user, filters=filters, base=base)
-    aging = stage_aging(user=user, filters=filters, base=base, stages=stages, cfg=cfg)
+    aging = stage_aging(user=user, filters=filters, base=base, stages=stages, cfg=cfg, now=now)
     return {
         "currency": reporting_currency(),
         "columns": columns,
@@ -738,12 +741,14 @@ def stage_aging(
     base: QuerySet[Opportunity] | None = None,
     stages: dict[str, StageInfo] | None = None,
     cfg: AnalyticsSettings | None = None,
+    now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
-    """Per open stage: deals, the stuck ones (time in stage over the norm), the oldest entry;
-    and the stuck deals themselves, longest waiting first (two queries)."""
+    """Per open stage: deals, the stuck ones (time in stage over the norm, at ``now``: the
+    current time unless given), the oldest entry; and the stuck deals themselves, longest
+    waiting first (two queries)."""
     cfg = cfg or load_settings()
     stages = stages or stage_table()
-    now = timezone.now()
+    now = now or timezone.now()
     open_qs = (base if base is not None else opportunities_for(user, filters)).filter(stage__in=OPEN_STAGES)
     stuck = stuck_condition(stages, cfg, now)
     aggregates: dict[str, Any] = {}

@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from openltc.core.visibility import VIEW, Visibility, user_scope
+from openltc.core.visibility import VIEW, Visibility, unit_always_set, user_scope
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -31,6 +31,10 @@ class RestrictedQuerySet(models.QuerySet):
         rule: Visibility | None = getattr(self.model, "visibility", None)
         if rule is None:
             return self.none()
+        if rule.org_unit and scope.all_units(action) and unit_always_set(self.model, rule.org_unit):
+            # Every row has a unit and every unit is within reach (company-wide roles): the
+            # condition below would hold for every row.
+            return self
         condition = rule.q_for(user, scope, action)  # type: ignore[arg-type]
         if rule.members:
             # Team joins can duplicate rows; filtering on a pk subquery keeps one row each

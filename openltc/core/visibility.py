@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, Q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -32,9 +33,18 @@ class Scope:
     manage_paths: tuple[str, ...] = ()
     # The units the user holds a current role in, whatever its reach (None: not read).
     unit_paths: tuple[str, ...] | None = None
+    # Every org unit that exists lies under one of view_paths (manage_paths): read by the
+    # database in the same query as the paths, so a row that has an org unit is always within
+    # reach and ``restrict`` can leave out the path, owner and team conditions.
+    view_all_units: bool = False
+    manage_all_units: bool = False
 
     def paths_for(self, action: str) -> tuple[str, ...]:
         return self.view_paths if action == VIEW else self.manage_paths
+
+    def all_units(self, action: str) -> bool:
+        """Whether every org unit is within the subtrees of ``action``."""
+        return self.view_all_units if action == VIEW else self.manage_all_units
 
     def covers(self, path: str | None, action: str) -> bool:
         if self.everything:
@@ -60,13 +70,41 @@ class Visibility:
     def q_for(self, user: User, scope: Scope, action: str) -> Q:
         condition = Q(pk__in=[])
         if self.org_unit:
-            for path in scope.paths_for(action):
-                condition |= Q(**{f"{self.org_unit}__path__startswith": path})
+            if scope.all_units(action):
+                # Every unit's path starts with one of the paths: "has a unit" says the same.
+                condition |= Q(**{f"{self.org_unit}__isnull": False})
+            else:
+                for path in scope.paths_for(action):
+                    condition |= Q(**{f"{self.org_unit}__path__startswith": path})
         for owner in self.owners:
             condition |= Q(**{owner: user})
         for member in self.members:
             condition |= Q(**{member: user})
         return condition
+
+
+_UNIT_ALWAYS_SET: dict[tuple[type[Model], str], bool] = {}
+
+
+def unit_always_set(model: type[Model], lookup: str) -> bool:
+    """Whether every row of ``model`` has an org unit through ``lookup``: each step is a
+    non-nullable forward foreign key (the database keeps the unit it points to)."""
+    key = (model, lookup)
+    if key not in _UNIT_ALWAYS_SET:
+        current: Any = model
+        always = True
+        for part in lookup.split("__"):
+            try:
+                f = current._meta.get_field(part)
+            except FieldDoesNotExist:
+                always = False
+                break
+            if not (f.many_to_one or f.one_to_one) or not f.concrete or f.null:
+                always = False
+                break
+            current = f.related_model
+        _UNIT_ALWAYS_SET[key] = always
+    return _UNIT_ALWAYS_SET[key]
 
 
 def user_scope(user: User | AnonymousUser) -> Scope:

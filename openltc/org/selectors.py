@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models.lookups import StartsWith
 
 from openltc.core.visibility import Scope
 from openltc.org.models import ApiToken, OrgUnit, RoleAssignment, User
@@ -16,9 +17,18 @@ def scope_for_user(user: User) -> Scope:
     view: set[str] = set()
     manage: set[str] = set()
     units: set[str] = set()
-    for role, path in (
-        RoleAssignment.objects.current().filter(user=user).values_list("role", "org_unit__path")
-    ):
+    view_all = manage_all = False
+    rows = (
+        RoleAssignment.objects.current()
+        .filter(user=user)
+        .annotate(
+            view_gap=_unit_outside(user, (Reach.SUBTREE_VIEW, Reach.SUBTREE_MANAGE)),
+            manage_gap=_unit_outside(user, (Reach.SUBTREE_MANAGE,)),
+        )
+        .values_list("role", "org_unit__path", "view_gap", "manage_gap")
+    )
+    for role, path, view_gap, manage_gap in rows:
+        view_all, manage_all = not view_gap, not manage_gap
         units.add(path)
         reach = ROLE_REACH.get(role, Reach.OWN)
         if reach in (Reach.SUBTREE_VIEW, Reach.SUBTREE_MANAGE):
@@ -26,8 +36,25 @@ def scope_for_user(user: User) -> Scope:
         if reach is Reach.SUBTREE_MANAGE:
             manage.add(path)
     return Scope(
-        view_paths=_outermost(view), manage_paths=_outermost(manage), unit_paths=tuple(sorted(units))
+        view_paths=_outermost(view),
+        manage_paths=_outermost(manage),
+        unit_paths=tuple(sorted(units)),
+        view_all_units=view_all,
+        manage_all_units=manage_all,
     )
+
+
+def _unit_outside(user: User, reaches: tuple[Reach, ...]) -> Exists:
+    """EXISTS an org unit under none of the units where the user holds a current role of one
+    of these reaches (the same prefix match as ``Visibility.q_for``). It does not depend on the
+    outer row: the database evaluates it once per query."""
+    roles = [role for role, reach in ROLE_REACH.items() if reach in reaches]
+    holding = (
+        RoleAssignment.objects.current()
+        .filter(user=user, role__in=roles)
+        .filter(StartsWith(OuterRef("path"), F("org_unit__path")))
+    )
+    return Exists(OrgUnit.objects.order_by().filter(~Exists(holding)))
 
 
 def _outermost(paths: set[str]) -> tuple[str, ...]:

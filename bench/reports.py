@@ -210,26 +210,39 @@ class Sql:
         }
 
     def process_view(self) -> dict[str, Any]:
+        # The same figures as the selector's boxes: count, amount in the reporting currency
+        # (weighted too for opportunities) and the oldest date, per status, stage or gate.
+        def rate(alias: str, currency: str = "currency") -> str:
+            return _rate_sql(alias, self.reporting).replace(f"{alias}.currency", f"{alias}.{currency}")
+
         leads = self.rows(
-            "SELECT status, COUNT(*) FROM leads_lead WHERE status IN ('new', 'validating', 'nurturing', 'qualified') GROUP BY status"
+            f"SELECT status, COUNT(*), SUM(COALESCE(estimated_value, 0) * {rate('l')}), MIN(created_at) "
+            "FROM leads_lead l WHERE status IN ('new', 'validating', 'nurturing', 'qualified') GROUP BY status"
         )
         marks = ", ".join(["%s"] * len(OPEN))
         opps = self.rows(
-            f"SELECT stage, COUNT(*), MIN(stage_entered_at) FROM opportunities_opportunity WHERE stage IN ({marks}) GROUP BY stage",
+            f"SELECT stage, COUNT(*), SUM(COALESCE(amount, 0) * {rate('o')}), "
+            f"SUM(COALESCE(amount, 0) * {rate('o')} * probability / 100.0), MIN(stage_entered_at) "
+            f"FROM opportunities_opportunity o WHERE stage IN ({marks}) GROUP BY stage",
             OPEN,
         )
         gates = self.rows(
-            "SELECT gate, COUNT(*) FROM decisions_decisioncase WHERE status IN "
+            f"SELECT gate, COUNT(*), SUM(COALESCE(amount, 0) * {rate('d')}), MIN(submitted_at) "
+            "FROM decisions_decisioncase d WHERE status IN "
             "('draft', 'submitted', 'in_review', 'awaiting_decision', 'returned') GROUP BY gate"
         )
         contracts = self.rows(
-            "SELECT status, COUNT(*) FROM contracts_contract WHERE status NOT IN ('closed', 'withdrawn') GROUP BY status"
+            f"SELECT status, COUNT(*), SUM(COALESCE(total_gross, 0) * {rate('c')}), MIN(status_changed_at) "
+            "FROM contracts_contract c WHERE status NOT IN ('closed', 'withdrawn') GROUP BY status"
         )
         return {
             "leads": dict((r[0], r[1]) for r in leads),
+            "lead_amounts": dict((r[0], Decimal(r[2] or 0)) for r in leads),
             "opps": dict((r[0], r[1]) for r in opps),
+            "opp_amounts": dict((r[0], Decimal(r[2] or 0)) for r in opps),
             "gates": dict((r[0], r[1]) for r in gates),
             "contracts": dict((r[0], r[1]) for r in contracts),
+            "contract_amounts": dict((r[0], Decimal(r[2] or 0)) for r in contracts),
         }
 
     def _outstanding(self) -> str:
@@ -345,10 +358,32 @@ def compare(name: str, got: Any, sql: dict[str, Any]) -> list[str]:
         same("won_amount", got["won_amount"], sql["won_amount"], money=True)
     elif name == "process_view":
         boxes = {(b["kind"], b["key"]): b["count"] for p in got["phases"] for b in p["boxes"]}
+        amounts = {(b["kind"], b["key"]): b["amount"] for p in got["phases"] for b in p["boxes"]}
         for status, n in sql["leads"].items():
             same(f"lead[{status}]", boxes.get(("lead", status)), n)
+            same(
+                f"lead_amount[{status}]",
+                amounts.get(("lead", status)),
+                sql["lead_amounts"][status],
+                money=True,
+            )
         for stage, n in sql["opps"].items():
             same(f"opportunity[{stage}]", boxes.get(("opportunity", stage)), n)
+            same(
+                f"opportunity_amount[{stage}]",
+                amounts.get(("opportunity", stage)),
+                sql["opp_amounts"][stage],
+                money=True,
+            )
+        for status, n in sql["contracts"].items():
+            if ("contract", status) in boxes:
+                same(f"contract[{status}]", boxes[("contract", status)], n)
+                same(
+                    f"contract_amount[{status}]",
+                    amounts[("contract", status)],
+                    sql["contract_amounts"][status],
+                    money=True,
+                )
         for gate, n in sql["gates"].items():
             # The SQL counts every open case; a returned case is only visible to the people
             # working on it, so the executive may see a handful fewer.

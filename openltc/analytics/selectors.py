@@ -623,30 +623,61 @@ def pipeline(*, user: Any, filters: ReportFilters, now: datetime.datetime | None
         When(expected_close_date__gte=horizon, then=Value("later")),
         default=Value("in"),
     )
+    # One scan gives the matrix and the stage aging's figures: grouped by (stage, bucket,
+    # month, stuck at ``now``). Sums keep 8 places so that the groups split by "stuck" add up
+    # to what one sum per (stage, bucket, month) gave, rounded to the cent afterwards.
+    stuck = stuck_condition(stages, cfg, now)
     rows = (
         open_qs.annotate(
             bucket=month_bucket,
             month=Trunc("expected_close_date", "month", output_field=DateFieldOut()),
             m=money(),
             w=weighted(),
+            is_stuck=Case(When(stuck, then=Value(1)), default=Value(0), output_field=IntegerField()),
         )
-        .values("stage", "bucket", "month")
-        .annotate(n=Count("pk"), amount=msum("m"), weighted=msum("w"))
+        .values("stage", "bucket", "month", "is_stuck")
+        .annotate(
+            n=Count("pk"),
+            amount=_exact_sum("m"),
+            weighted=_exact_sum("w"),
+            oldest=Min("stage_entered_at"),
+        )
         .order_by()
     )
     columns = ["earlier", *[m.strftime("%Y-%m") for m in months], "later", "none"]
     matrix: dict[str, dict[str, dict[str, Any]]] = {
         s: {c: {"count": 0, "amount": ZERO, "weighted": ZERO} for c in columns} for s in OPEN_STAGES
     }
+    groups: dict[tuple[str, str, Any], list[Any]] = {}
+    figures: dict[str, Any] = {}
+    for s in OPEN_STAGES:
+        figures[f"n_{s}"], figures[f"stuck_{s}"], figures[f"amount_{s}"] = 0, 0, ZERO
+        figures[f"oldest_{s}"] = None
     for row in rows:
-        col = row["month"].strftime("%Y-%m") if row["bucket"] == "in" and row["month"] else row["bucket"]
-        cell = matrix[row["stage"]][col]
-        cell["count"] += row["n"]
-        cell["amount"] += q2(row["amount"])
-        cell["weighted"] += q2(row["weighted"])
+        group = groups.setdefault((row["stage"], row["bucket"], row["month"]), [0, ZERO, ZERO])
+        group[0] += row["n"]
+        group[1] += row["amount"] or ZERO
+        group[2] += row["weighted"] or ZERO
+        s = row["stage"]
+        figures[f"n_{s}"] += row["n"]
+        if row["is_stuck"]:
+            figures[f"stuck_{s}"] += row["n"]
+            figures[f"amount_{s}"] += row["amount"] or ZERO
+        if row["oldest"] is not None and (
+            figures[f"oldest_{s}"] is None or row["oldest"] < figures[f"oldest_{s}"]
+        ):
+            figures[f"oldest_{s}"] = row["oldest"]
+    for (stage, bucket, month), (n, amount, weighted_amount) in groups.items():
+        col = month.strftime("%Y-%m") if bucket == "in" and month else bucket
+        cell = matrix[stage][col]
+        cell["count"] += n
+        cell["amount"] += q2(amount)
+        cell["weighted"] += q2(weighted_amount)
 
     coverage = quota_coverage(user=user, filters=filters, base=base)
-    aging = stage_aging(user=user, filters=filters, base=base, stages=stages, cfg=cfg, now=now)
+    aging = stage_aging(
+        user=user, filters=filters, base=base, stages=stages, cfg=cfg, now=now, figures=figures
+    )
     return {
         "currency": reporting_currency(),
         "columns": columns,
@@ -664,6 +695,11 @@ def pipeline(*, user: Any, filters: ReportFilters, now: datetime.datetime | None
         "coverage": coverage,
         "aging": aging,
     }
+
+
+def _exact_sum(expression: Any) -> Coalesce:
+    """A sum kept to the 8 places of the conversion (rounded to the cent by the caller)."""
+    return Coalesce(Sum(expression, output_field=RATE), Value(Decimal(0)), output_field=RATE)
 
 
 def DateFieldOut() -> Any:  # noqa: N802 - reads like the field class it returns
@@ -699,7 +735,16 @@ def quota_coverage(
         else:
             quotas = quotas.filter(user=user)
     quota = quotas.order_by().aggregate(total=msum(money()))["total"]
-    figures = base.aggregate(
+    # Only the rows some figure counts (won in the period, or open and expected in it): the
+    # same sums, and the (stage, expected close) index can serve the open part.
+    figures = base.filter(
+        Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
+        | Q(
+            stage__in=OPEN_STAGES,
+            expected_close_date__gte=period.start,
+            expected_close_date__lte=period.end,
+        )
+    ).aggregate(
         won=msum(
             money(), filter=Q(stage=Stage.WON, closed_at__gte=period.start_dt, closed_at__lt=period.end_dt)
         ),
@@ -742,22 +787,26 @@ def stage_aging(
     stages: dict[str, StageInfo] | None = None,
     cfg: AnalyticsSettings | None = None,
     now: datetime.datetime | None = None,
+    figures: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Per open stage: deals, the stuck ones (time in stage over the norm, at ``now``: the
     current time unless given), the oldest entry; and the stuck deals themselves, longest
-    waiting first (two queries)."""
+    waiting first (two queries; one when the caller passes the per-stage ``figures``:
+    ``n_<stage>``, ``stuck_<stage>``, ``amount_<stage>``, ``oldest_<stage>``)."""
     cfg = cfg or load_settings()
     stages = stages or stage_table()
     now = now or timezone.now()
     open_qs = (base if base is not None else opportunities_for(user, filters)).filter(stage__in=OPEN_STAGES)
     stuck = stuck_condition(stages, cfg, now)
-    aggregates: dict[str, Any] = {}
-    for s in OPEN_STAGES:
-        aggregates[f"n_{s}"] = Count("pk", filter=Q(stage=s))
-        aggregates[f"stuck_{s}"] = Count("pk", filter=Q(stage=s) & stuck)
-        aggregates[f"amount_{s}"] = msum("m", filter=Q(stage=s) & stuck)
-        aggregates[f"oldest_{s}"] = Min("stage_entered_at", filter=Q(stage=s))
-    agg = open_qs.annotate(m=money()).aggregate(**aggregates)
+    if figures is None:
+        aggregates: dict[str, Any] = {}
+        for s in OPEN_STAGES:
+            aggregates[f"n_{s}"] = Count("pk", filter=Q(stage=s))
+            aggregates[f"stuck_{s}"] = Count("pk", filter=Q(stage=s) & stuck)
+            aggregates[f"amount_{s}"] = msum("m", filter=Q(stage=s) & stuck)
+            aggregates[f"oldest_{s}"] = Min("stage_entered_at", filter=Q(stage=s))
+        figures = open_qs.annotate(m=money()).aggregate(**aggregates)
+    agg = figures
     listed = list(
         open_qs.filter(stuck)
         .select_related("owner", "customer", "org_unit")
@@ -846,21 +895,22 @@ def win_loss(*, user: Any, filters: ReportFilters) -> dict[str, Any]:
         closed_at__gte=period.start_dt,
         closed_at__lt=period.end_dt,
     ).annotate(m=money())
-    agg = closed.aggregate(
-        won=Count("pk", filter=Q(stage=Stage.WON)),
-        won_amount=msum("m", filter=Q(stage=Stage.WON)),
-        lost=Count("pk", filter=Q(stage=Stage.LOST)),
-        lost_amount=msum("m", filter=Q(stage=Stage.LOST)),
-        abandoned=Count("pk", filter=Q(stage=Stage.ABANDONED)),
-        abandoned_amount=msum("m", filter=Q(stage=Stage.ABANDONED)),
+    # One scan for the totals and the loss reasons: grouped by (stage, reason), ordered as the
+    # reason list is (a few dozen groups); the totals add the groups up, amounts kept to 8
+    # places and rounded to the cent at the end, as one sum per stage was.
+    groups = list(
+        closed.values("stage", "close_reason")
+        .annotate(n=Count("pk"), amount=_exact_sum("m"))
+        .order_by("-n", "stage", "close_reason")
     )
+    agg: dict[str, Any] = {}
+    for key in (Stage.WON, Stage.LOST, Stage.ABANDONED):
+        agg[str(key)], agg[f"{key}_amount"] = 0, ZERO
+    for g in groups:
+        agg[g["stage"]] += g["n"]
+        agg[f"{g['stage']}_amount"] += g["amount"] or ZERO
     bids = bid_rates(user=user, start=period.start, end=period.end, opportunities=opportunities)
-    reasons = list(
-        closed.filter(stage__in=(Stage.LOST, Stage.ABANDONED))
-        .values("stage", "close_reason")
-        .annotate(n=Count("pk"), amount=msum("m"))
-        .order_by("-n", "stage", "close_reason")[: cfg.top_list_limit]
-    )
+    reasons = [g for g in groups if g["stage"] in (Stage.LOST, Stage.ABANDONED)][: cfg.top_list_limit]
     competitors = list(
         closed.filter(stage=Stage.LOST)
         .exclude(close_competitor="")

@@ -43,20 +43,58 @@ def count_limit() -> int:
 
 
 def paginate(queryset: Any, *, page: Any = 1, page_size: Any = None) -> PageResult:
-    """Two queries per page whatever the data size: one COUNT, one LIMIT/OFFSET.
+    """At most two queries per page whatever the data size: the page, then a COUNT.
 
-    The COUNT stops at ``OPENLTC_COUNT_LIMIT`` rows: beyond it the list says "more than N" and
-    the page is read with one row extra to tell whether another page follows.
+    The page is read first, with one row extra: when no row follows it, it is the last page and
+    its rows give the count, so a search that finds a page or less costs one query. Otherwise
+    the COUNT stops at ``OPENLTC_COUNT_LIMIT`` rows: beyond it the list says "more than N".
+    A page number past the end shows the last page.
     """
     size = parse_page_size(page_size)
+    if not hasattr(queryset, "order_by"):
+        return _paginate_sequence(queryset, page, size)
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    if not rows and number > 1:
+        count = queryset.count()
+        pages = max(1, math.ceil(count / size))
+        return PageResult(
+            items=list(queryset[(pages - 1) * size : pages * size]),
+            count=count,
+            page=pages,
+            page_size=size,
+            pages=pages,
+        )
+    if len(rows) <= size:
+        return PageResult(items=rows, count=offset + len(rows), page=number, page_size=size, pages=number)
     limit = count_limit()
-    if limit > 0 and hasattr(queryset, "order_by"):
+    if limit > 0:
         # Without the ordering the database can stop at the limit instead of sorting first.
-        capped = queryset.order_by()[: limit + 1].count()
-        if capped > limit:
-            return _page_of_many(queryset, page, size, limit)
-        queryset = _CountKnown(queryset, capped)
-    paginator = Paginator(queryset, size)
+        count = queryset.order_by()[: limit + 1].count()
+        if count > limit:
+            return PageResult(
+                items=rows[:size],
+                count=limit,
+                page=number,
+                page_size=size,
+                pages=max(math.ceil((limit + 1) / size), number + 1),
+                count_exact=False,
+            )
+    else:
+        count = queryset.count()
+    # Rows added or removed between the two queries must not make this page the last one.
+    count = max(count, offset + len(rows))
+    return PageResult(
+        items=rows[:size], count=count, page=number, page_size=size, pages=math.ceil(count / size)
+    )
+
+
+def _paginate_sequence(items: Any, page: Any, size: int) -> PageResult:
+    paginator = Paginator(items, size)
     try:
         current = paginator.page(page)
     except PageNotAnInteger:
@@ -69,54 +107,4 @@ def paginate(queryset: Any, *, page: Any = 1, page_size: Any = None) -> PageResu
         page=current.number,
         page_size=size,
         pages=paginator.num_pages,
-    )
-
-
-class _CountKnown:
-    """A queryset whose row count is already known, so the paginator does not count again."""
-
-    def __init__(self, queryset: Any, count: int) -> None:
-        self._queryset = queryset
-        self._count = count
-        self.ordered = getattr(queryset, "ordered", True)
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._queryset[key]
-
-
-def _page_of_many(queryset: Any, page: Any, size: int, limit: int) -> PageResult:
-    try:
-        number = int(page)
-    except (TypeError, ValueError):
-        number = 1
-    if number < 1:
-        number = 1
-    offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    if not rows and number > 1:
-        # Past the end of a long list: count once, exactly, and show the last page as the
-        # short list does.
-        count = queryset.count()
-        pages = max(1, math.ceil(count / size))
-        return PageResult(
-            items=list(queryset[(pages - 1) * size : pages * size]),
-            count=count,
-            page=pages,
-            page_size=size,
-            pages=pages,
-        )
-    more = len(rows) > size
-    return PageResult(
-        items=rows[:size],
-        count=limit,
-        page=number,
-        page_size=size,
-        pages=max(math.ceil((limit + 1) / size), number + (1 if more else 0)),
-        count_exact=False,
     )

@@ -81,6 +81,26 @@ def test_a_long_list_costs_two_queries(django_assert_num_queries: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_the_last_page_needs_no_count(django_assert_num_queries: Any) -> None:
+    two, eight = _rows(2), _rows(8)
+    none = ContentType.objects.filter(pk__lt=0).order_by("pk")
+    with django_assert_num_queries(1):
+        page = paginate(two, page=1, page_size=3)
+    assert (page.count, page.count_exact, page.pages, page.has_next) == (2, True, 1, False)
+    with django_assert_num_queries(1):
+        page = paginate(eight, page=3, page_size=3)
+    assert (page.count, page.pages, len(page.items), page.has_previous) == (8, 3, 2, True)
+    with django_assert_num_queries(1):
+        page = paginate(none, page=1, page_size=3)
+    assert (page.count, page.pages, page.items) == (0, 1, [])
+
+
+def test_lists_of_rows_are_paged_too() -> None:
+    page = paginate(list(range(7)), page=9, page_size=3)
+    assert (page.items, page.count, page.page, page.pages) == ([6], 7, 3, 3)
+
+
+@pytest.mark.django_db
 def test_page_garbage_is_the_first_page() -> None:
     qs = _rows(20)
     with override_settings(OPENLTC_COUNT_LIMIT=5):
@@ -99,7 +119,8 @@ def test_the_lead_list_says_more_than(rep: Any, api_client_for: Any) -> None:
         last = api_client_for(rep).get("/api/v1/leads?page_size=3&page=2").json()
     assert "more than 2 records" in html
     assert (body["count"], body["count_exact"], body["pages"], len(body["items"])) == (2, False, 2, 3)
-    assert (last["count_exact"], last["pages"], len(last["items"])) == (False, 2, 1)
+    # The last page knows the count from its own rows.
+    assert (last["count"], last["count_exact"], last["pages"], len(last["items"])) == (4, True, 2, 1)
     with override_settings(OPENLTC_COUNT_LIMIT=10):
         body = api_client_for(rep).get("/api/v1/leads?page_size=3").json()
     assert (body["count"], body["count_exact"], body["pages"]) == (4, True, 2)

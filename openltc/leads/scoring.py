@@ -6,10 +6,14 @@ the lead, and the page renders the explanation with ``describe``.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from openltc.leads.choices import ElementStatus, LeadSource, Maturity, ScoringFactor, StrategicFit
@@ -33,6 +37,61 @@ DEFAULT_RULES: tuple[tuple[str, str, int], ...] = (
     (ScoringFactor.ELEMENT_CONFIRMED, "pain", 5),
     (ScoringFactor.ELEMENT_CONFIRMED, "budget", 10),
 )
+
+
+# --- the active rules, kept per process ---------------------------------------------------------
+#
+# Every capture scores the lead; reading the rules was one query per capture. The active rules are
+# kept per process for ``OPENLTC_SCORING_RULES_CACHE_SECONDS`` (default 5; 0 turns the copy off).
+# The copy is read, kept and used only outside a transaction (what is kept was committed; inside a
+# transaction, as in edits, imports and most tests, the rules are always read), and this process
+# drops it when a rule is saved or deleted (at once and again at commit) and after a flush or a
+# migration. Any other change (another gunicorn worker's save, ``QuerySet.update``, SQL) reaches a
+# process when its copy expires: every capture scores by rules at most that many seconds old.
+
+_cache_lock = threading.Lock()
+_cache: dict[str, Any] = {"rules": None, "until": 0.0, "generation": 0}
+
+
+def _cache_seconds() -> float:
+    return float(getattr(settings, "OPENLTC_SCORING_RULES_CACHE_SECONDS", 5))
+
+
+def _read_rules() -> tuple[LeadScoringRule, ...]:
+    from openltc.leads.models import LeadScoringRule
+
+    return tuple(LeadScoringRule.objects.filter(is_active=True))
+
+
+def active_rules() -> tuple[LeadScoringRule, ...]:
+    """The active scoring rules in their order; from the per-process copy when it is fresh and the
+    caller is not inside a transaction, else from the database."""
+    seconds = _cache_seconds()
+    if seconds <= 0 or connection.in_atomic_block:
+        return _read_rules()
+    now = time.monotonic()
+    with _cache_lock:
+        rules, until, generation = _cache["rules"], _cache["until"], _cache["generation"]
+    if rules is not None and now < until:
+        return rules  # type: ignore[no-any-return]
+    rules = _read_rules()
+    with _cache_lock:
+        # A rule saved while this read ran bumped the generation: keep nothing, read next time.
+        if _cache["generation"] == generation:
+            _cache.update(rules=rules, until=now + seconds)
+    return rules
+
+
+def forget_rules(**_kwargs: Any) -> None:
+    """Drops this process's copy of the rules (a rule was saved or deleted): now, and again when
+    the transaction commits, so that no read between the two keeps the old set."""
+
+    def _drop() -> None:
+        with _cache_lock:
+            _cache.update(rules=None, until=0.0, generation=_cache["generation"] + 1)
+
+    _drop()
+    transaction.on_commit(_drop)
 
 
 def _matches(rule: LeadScoringRule, lead: Lead) -> bool:

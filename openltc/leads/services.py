@@ -32,7 +32,7 @@ from openltc.leads.models import (
     NurturingCriterion,
     RepCapacity,
 )
-from openltc.leads.scoring import score_lead
+from openltc.leads.scoring import active_rules, score_lead
 from openltc.leads.workflow import Action
 
 # What a user may set when capturing or editing a lead; status, owner and lifecycle timestamps are
@@ -166,16 +166,22 @@ def capture_refusal(actor: Any, lead: Lead, allowed: dict[tuple[int, bool], str]
     return refusal
 
 
-@transaction.atomic
 def lead_create(*, actor: Any, data: dict[str, Any]) -> Lead:
     """Captures a lead. The org unit defaults to the actor's home unit; without an owner the lead
     goes to the pool (公海). Only a manager of the unit may capture a lead for someone else."""
-    lead = _build_lead(actor=actor, data=data)
-    validate(lead)
-    lead.save()
-    record_event(
-        actor=actor, action="lead.created", subject=lead, after=snapshot(lead, ["status", *CREATE_FIELDS])
-    )
+    # Before the transaction: outside one the active rules may come from the process's copy
+    # (``scoring.active_rules``); inside a caller's transaction they are read.
+    rules = active_rules()
+    with transaction.atomic():
+        lead = _build_lead(actor=actor, data=data, rules=rules)
+        validate(lead)
+        lead.save()
+        record_event(
+            actor=actor,
+            action="lead.created",
+            subject=lead,
+            after=snapshot(lead, ["status", *CREATE_FIELDS]),
+        )
     return lead
 
 

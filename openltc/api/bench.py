@@ -19,7 +19,7 @@ import uuid
 
 from django.db import connection
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 TABLE = "bench_bare"
 CREATE_TABLE = f"CREATE TABLE IF NOT EXISTS {TABLE} (id VARCHAR(36) PRIMARY KEY, title VARCHAR(200) NOT NULL)"
@@ -38,10 +38,10 @@ def bench_router() -> Router:
     router = Router(tags=["bench"])
 
     @router.post("/bare", response={201: BenchBareOut}, summary="Benchmark only: insert one row")
-    def bare(request: HttpRequest, payload: BenchBareIn) -> tuple[int, BenchBareOut]:
+    def bare(request: HttpRequest, payload: BenchBareIn) -> Status[BenchBareOut]:
         pk = str(uuid.uuid4())
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {TABLE} (id, title) VALUES (%s, %s)", [pk, payload.title[:200]])  # noqa: S608
-        return 201, BenchBareOut(id=pk)
+        return Status(201, BenchBareOut(id=pk))
 
     return router

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openltc.api.errors import ERROR_RESPONSES
@@ -360,7 +360,7 @@ def lead_get(request: HttpRequest, lead_id: UUID) -> Any:
 @router.post("", response={201: LeadOut, **ERROR_RESPONSES}, summary="Capture a lead")
 def lead_create(request: HttpRequest, payload: LeadCreateIn) -> Any:
     lead = services.lead_create(actor=request.user, data=_resolve(request.user, payload.dict()))
-    return 201, _out(request.user, lead, reread=False)
+    return Status(201, _out(request.user, lead, reread=False))
 
 
 @router.patch("/{lead_id}", response={200: LeadOut, **ERROR_RESPONSES}, summary="Edit a lead")
@@ -379,7 +379,7 @@ def lead_update(request: HttpRequest, lead_id: UUID, payload: LeadUpdateIn) -> A
 )
 def lead_delete(request: HttpRequest, lead_id: UUID) -> Any:
     services.lead_delete(actor=request.user, lead=_get(request, lead_id))
-    return 204, None
+    return Status(204, None)
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -436,7 +436,7 @@ def lead_activity_add(request: HttpRequest, lead_id: UUID, payload: ActivityIn) 
     activity = services.lead_activity_add(
         actor=request.user, lead=_get(request, lead_id), data=payload.dict()
     )
-    return 201, activity
+    return Status(201, activity)
 
 
 def _checklist(lead: Lead) -> list[dict[str, Any]]:

@@ -54,7 +54,7 @@ _cache: dict[str, Any] = {"rules": None, "until": 0.0, "generation": 0}
 
 
 def _cache_seconds() -> float:
-    return float(getattr(settings, "OPENLTC_SCORING_RULES_CACHE_SECONDS", 5))
+    return float(settings.OPENLTC_SCORING_RULES_CACHE_SECONDS)
 
 
 def _read_rules() -> tuple[LeadScoringRule, ...]:

@@ -204,6 +204,11 @@ OPENLTC_BENCH_ENDPOINTS = env_bool("OPENLTC_BENCH_ENDPOINTS", False)
 
 OPENLTC_PAGE_SIZE = env_int("OPENLTC_PAGE_SIZE", 50, minimum=5, maximum=500)
 OPENLTC_MAX_PAGE_SIZE = 500
+# Lead capture scores by the active rules kept per worker process for this many seconds (0: read
+# them on every capture); a change made in another process counts at most this late.
+OPENLTC_SCORING_RULES_CACHE_SECONDS = env_int(
+    "OPENLTC_SCORING_RULES_CACHE_SECONDS", 5, minimum=0, maximum=3600
+)
 # Lists count their rows up to this many and then say "more than N": an exact COUNT over a
 # million visible rows costs a scan on every page view. 0 counts exactly, always.
 OPENLTC_COUNT_LIMIT = env_int("OPENLTC_COUNT_LIMIT", 10_000, minimum=0, maximum=100_000_000)

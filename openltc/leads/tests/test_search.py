@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -204,3 +205,15 @@ def test_migration_is_reversible(rep: Any) -> None:
     search.install_sqlite_fts(connection)
     assert {search.FTS_TABLE, *search._TRIGGERS} <= tables()
     assert fts_titles("round trip") == {"Kept across the round trip"}
+
+
+@pytest.mark.parametrize("term", ["鸿", "鸿运", "Lu", "lucky 鸿", "HOLDINGS"])
+def test_short_and_long_terms_find_customers_as_the_join_does(varied_leads: list[Lead], term: str) -> None:
+    # Two characters or fewer take the customer's name through IN (subquery), longer terms through
+    # the indexable form: both must find what a condition through the join finds.
+    through_join = Q(customer__name__icontains=term)
+    for column in search.COLUMNS:
+        through_join |= Q(**{f"{column}__icontains": term})
+    expected = set(Lead.objects.filter(through_join).values_list("pk", flat=True))
+    assert expected
+    assert matches(term, fts=False) == expected

@@ -47,6 +47,7 @@ import argparse
 import contextlib
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -58,6 +59,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from bench import copytext
 from bench.common import PG_ADMIN_URL, ROOT, machine, save
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -399,13 +401,21 @@ class Writer:
         cols = ", ".join(f'"{c}"' for c in self.columns)
         with transaction.atomic():
             if connection.vendor == "postgresql":
+                # The rows are built here while a thread of psycopg's sends the previous batches:
+                # PostgreSQL parses and indexes them meanwhile instead of waiting for each batch.
+                from psycopg.copy import QueuedLibpqWriter
+
+                tail = copytext.tail_text(const)
+                it = iter(rows)
                 with (
                     connection.cursor() as cursor,
-                    cursor.cursor.copy(f'COPY "{self.table}" ({cols}) FROM STDIN') as copy,
+                    cursor.cursor.copy(
+                        f'COPY "{self.table}" ({cols}) FROM STDIN', writer=QueuedLibpqWriter(cursor.cursor)
+                    ) as copy,
                 ):
-                    for row in rows:
-                        copy.write_row(row + const)
-                        self.rows += 1
+                    while batch := list(itertools.islice(it, BATCH)):
+                        copy.write(copytext.rows_text(batch, tail))
+                        self.rows += len(batch)
             else:
                 marks = ", ".join("?" * len(self.columns))
                 sql = f'INSERT INTO "{self.table}" ({cols}) VALUES ({marks})'
@@ -432,6 +442,8 @@ NOW_TEXT = ""
 
 
 def ts(value: datetime.datetime) -> str:
+    if value.tzinfo is UTC:  # every instant the generator makes: isoformat has "+00:00" already
+        return value.isoformat(" ") if SUFFIX_TZ else value.isoformat(" ")[:-6]
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ") + SUFFIX_TZ
 
 
@@ -442,9 +454,12 @@ def day(value: datetime.date) -> str:
 RUN = random.getrandbits(32)
 
 
+_ID_HEADS = [f"{table:08x}{RUN:08x}" for table in range(64)]
+
+
 def ids(table: int, i: int) -> str:
     """A unique, insertion-ordered uuid (hex) for row ``i`` of generated table ``table``."""
-    return f"{table:08x}{RUN:08x}{i:016x}"
+    return f"{_ID_HEADS[table]}{i:016x}"
 
 
 def dashed(hex_id: str) -> str:
@@ -763,7 +778,7 @@ class Generator:
         from openltc.customers.models import Contact, Customer
         from openltc.customers.normalize import normalize_company_name, normalize_person_name
 
-        rng = self.rng
+        rnd = self.rng.random
         count = max(self.n * 3 // 10, 1)
         self.n_customers = count
         self.customer_owner: list[int] = []
@@ -774,7 +789,7 @@ class Generator:
                 name = _company(i)
                 rep, unit = reps[i % len(reps)]
                 self.customer_owner.append(i % len(reps))
-                created = ts(NOW - datetime.timedelta(days=rng.randint(200, 1500)))
+                created = ts(NOW - datetime.timedelta(days=200 + int(rnd() * 1301)))
                 yield (
                     ids(1, i),
                     created,
@@ -805,8 +820,9 @@ class Generator:
 
         def contact_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(count):
-                person = f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{rng.choice(GIVEN)}"
-                phone = f"139{rng.randint(10_000_000, 99_999_999)}"
+                given = GIVEN[int(rnd() * len(GIVEN))] + GIVEN[int(rnd() * len(GIVEN))]
+                person = f"{SURNAMES[int(rnd() * len(SURNAMES))]}{given}"
+                phone = f"139{10_000_000 + int(rnd() * 90_000_000)}"
                 yield (
                     ids(2, i),
                     NOW_TEXT,
@@ -817,7 +833,7 @@ class Generator:
                     phone,
                     phone,
                     f"c{i}@customer{i % 997}.test",
-                    rng.randint(-3, 3),
+                    -3 + int(rnd() * 7),
                 )
 
         self._write(
@@ -847,26 +863,34 @@ class Generator:
         won_seen = 0
         self.contract_of: dict[int, int] = {}
         n_contracts = max(n // 10, 1)
-        for i in range(n):
-            stage = rng.choices(stages, weights)[0]
+        # The instants' text, made once here for the opportunity, its stage changes, team and cases.
+        self.opp_times: list[list[str]] = []
+        rnd = rng.random
+        timedelta = datetime.timedelta
+        position = {stage: FUNNEL.index(stage) + 1 for stage in FUNNEL}
+        n_reps = len(self.reps)
+        drawn = rng.choices(stages, weights, k=n)
+        left_at = rng.choices([1, 2, 3, 4, 5], [30, 20, 15, 25, 10], k=n)
+        for i, stage in enumerate(drawn):
             if stage in ("lost", "abandoned"):
-                left = rng.choices([1, 2, 3, 4, 5], [30, 20, 15, 25, 10])[0]
-                reached = left
+                left = reached = left_at[i]
             else:
-                reached = FUNNEL.index(stage) + 1
+                reached = position[stage]
                 left = 0
-            if stage == "won" and won_seen < n_contracts:
+            signs = stage == "won" and won_seen < n_contracts
+            if signs:
                 self.contract_of[i] = won_seen
                 won_seen += 1
-            age = rng.randint(1, 730) if i not in self.contract_of else rng.randint(200, 730)
-            created = NOW - datetime.timedelta(days=age, seconds=rng.randint(0, 86_399))
+            age = 200 + int(rnd() * 531) if signs else 1 + int(rnd() * 730)
+            created = NOW - timedelta(days=age, seconds=int(rnd() * 86_400))
             moves = reached + (1 if left else 0)
-            steps = sorted(rng.random() for _ in range(moves - 1))
-            span = (NOW - created) * (0.3 if i in self.contract_of else 0.9)
+            steps = sorted([rnd() for _ in range(moves - 1)])
+            span = (NOW - created) * (0.3 if signs else 0.9)
             times = [created] + [created + span * s for s in steps]
-            amount = Decimal(rng.randrange(5_000, 5_000_000)) * 10
-            currency = "USD" if rng.random() < 0.05 else "CNY"
-            self.opps.append((stage, reached, left, times, amount, currency, rng.randrange(len(self.reps))))
+            amount = Decimal(5_000 + int(rnd() * 4_995_000)) * 10
+            currency = "USD" if rnd() < 0.05 else "CNY"
+            self.opps.append((stage, reached, left, times, amount, currency, int(rnd() * n_reps)))
+            self.opp_times.append([ts(t) for t in times])
         # Deals won beyond the contract quota still need a contract in real life; here they are
         # won and waiting for contract drafting.
         self.n_contracts = won_seen
@@ -886,39 +910,38 @@ class Generator:
             self.lead_of_opp[i] = i
         reps = self.reps
         n_customers = self.n_customers
+        # Draws index their list with random() (randint/choice cost several Python calls each).
+        rnd = rng.random
+        timedelta = datetime.timedelta
+        maturities = ["cold", "warm", "hot"]
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for i in range(n):
                 need = NEEDS[i % len(NEEDS)]
-                person = f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}"
+                person = f"{SURNAMES[int(rnd() * len(SURNAMES))]}{GIVEN[int(rnd() * len(GIVEN))]}"
                 if i < converted:
                     stage, _r, _l, times, amount, currency, rep_i = self.opps[i]
                     customer_i = i % n_customers
                     company = _company(customer_i)
                     rep, unit = reps[rep_i]
-                    opp_created = times[0]
-                    created = opp_created - datetime.timedelta(days=rng.randint(3, 60))
+                    created = times[0] - timedelta(days=3 + int(rnd() * 58))
                     status, reason = "converted", ""
                     customer: str | None = ids(1, customer_i)
                     contact = ids(2, customer_i)
-                    conv = ts(opp_created)
+                    conv = self.opp_times[i][0]
                     value: Decimal | None = amount
                     owner: int | None = rep
                 else:
                     company = _company(n_customers + i)
-                    created = NOW - datetime.timedelta(
-                        days=rng.randint(0, 730), seconds=rng.randint(0, 86_399)
-                    )
-                    status = rng.choice(statuses)
-                    owner, unit = (
-                        reps[rng.randrange(len(reps))] if rng.random() > 0.15 else (None, reps[0][1])
-                    )
+                    created = NOW - timedelta(days=int(rnd() * 731), seconds=int(rnd() * 86_400))
+                    status = statuses[int(rnd() * len(statuses))]
+                    owner, unit = reps[int(rnd() * len(reps))] if rnd() > 0.15 else (None, reps[0][1])
                     if owner is None and status not in ("new", "disqualified"):
                         status = "new"
-                    reason = rng.choice(reasons) if status == "disqualified" else ""
+                    reason = reasons[int(rnd() * len(reasons))] if status == "disqualified" else ""
                     customer = contact = None
                     conv = None
-                    value = Decimal(rng.randrange(100, 50_000)) * 1000
+                    value = Decimal(100 + int(rnd() * 49_900)) * 1000
                 currency = "CNY"
                 created_text = ts(created)
                 yield (
@@ -926,18 +949,18 @@ class Generator:
                     created_text,
                     created_text,
                     f"{company} · {need}",
-                    rng.choice(sources),
+                    sources[int(rnd() * len(sources))],
                     customer,
                     company,
                     contact,
                     person,
-                    f"+86 139 {rng.randint(1000, 9999)} {i % 10000:04d}",
+                    f"+86 139 {1000 + int(rnd() * 9000)} {i % 10000:04d}",
                     f"lead{i:07d}@{'mail' if i % 3 else 'corp'}{i % 101}.test",
                     unit,
                     owner,
                     value,
                     currency,
-                    rng.choice(["cold", "warm", "hot"]),
+                    maturities[int(rnd() * 3)],
                     status,
                     reason,
                     created_text if owner else None,
@@ -981,22 +1004,24 @@ class Generator:
         reps = self.reps
         n_customers = self.n_customers
         reasons = ["price", "solution", "relationship", "no_budget", "project_cancelled", "low_value"]
+        rnd = rng.random
+        texts = self.opp_times
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for i, (stage, reached, _left, times, amount, currency, rep_i) in enumerate(self.opps):
                 rep, unit = reps[rep_i]
                 customer_i = i % n_customers
                 closed = stage in ("won", "lost", "abandoned")
-                entered = times[-1]
                 if closed:
-                    expected = entered.date()
+                    expected = times[-1].date()
                 else:
-                    expected = (NOW + datetime.timedelta(days=rng.randint(-60, 300))).date()
+                    expected = (NOW + datetime.timedelta(days=-60 + int(rnd() * 361))).date()
                 info = st[stage]
+                entered = texts[i][-1]
                 yield (
                     ids(4, i),
-                    ts(times[0]),
-                    ts(entered),
+                    texts[i][0],
+                    entered,
                     f"{PREFIX}OPP-{i + 1:07d}",
                     f"{_company(customer_i)} {NEEDS[i % len(NEEDS)]}",
                     ids(1, customer_i),
@@ -1006,15 +1031,15 @@ class Generator:
                     currency,
                     day(expected),
                     stage,
-                    ts(entered),
+                    entered,
                     info.probability,
                     info.category,
                     rep,
                     unit,
-                    rng.choice("ABC") if reached >= 2 else None,
-                    rng.choice(reasons) if stage in ("lost", "abandoned") else "",
-                    rng.choice(COMPETITORS) if stage == "lost" else "",
-                    ts(entered) if closed else None,
+                    "ABC"[int(rnd() * 3)] if reached >= 2 else None,
+                    reasons[int(rnd() * len(reasons))] if stage in ("lost", "abandoned") else "",
+                    COMPETITORS[int(rnd() * len(COMPETITORS))] if stage == "lost" else "",
+                    entered if closed else None,
                 )
 
         self._write(
@@ -1045,21 +1070,16 @@ class Generator:
             rows(),
         )
 
+        probability = {stage: info.probability for stage, info in st.items()}
+
         def changes() -> Iterator[tuple[Any, ...]]:
-            for i, (stage, reached, left, times, amount, currency, rep_i) in enumerate(self.opps):
+            for i, (stage, reached, left, _times, amount, currency, rep_i) in enumerate(self.opps):
                 path = FUNNEL[:reached] + ([stage] if left else [])
                 previous = ""
-                for to_stage, at in zip(path, times, strict=True):
-                    yield (
-                        ids(4, i),
-                        previous,
-                        to_stage,
-                        ts(at),
-                        reps[rep_i][0],
-                        amount,
-                        currency,
-                        st[to_stage].probability,
-                    )
+                opp = ids(4, i)
+                rep = reps[rep_i][0]
+                for to_stage, at in zip(path, texts[i], strict=True):
+                    yield (opp, previous, to_stage, at, rep, amount, currency, probability[to_stage])
                     previous = to_stage
 
         self._write(
@@ -1079,7 +1099,7 @@ class Generator:
 
         def team() -> Iterator[tuple[Any, ...]]:
             for i, opp in enumerate(self.opps):
-                created = ts(opp[3][0])
+                created = texts[i][0]
                 yield (ids(6, i), created, created, ids(4, i), reps[opp[6]][0], "AR", created)
 
         self._write(
@@ -1095,6 +1115,11 @@ class Generator:
         reps = self.reps
         decided: list[tuple[int, int, str, str, int]] = []  # case, opp index, gate, decided_at, level
 
+        rnd = rng.random
+        timedelta = datetime.timedelta
+        texts = self.opp_times
+        subject_type = self.opportunity_type
+
         def cases() -> Iterator[tuple[Any, ...]]:
             k = 0
             for i, (stage, reached, _left, times, amount, currency, rep_i) in enumerate(self.opps):
@@ -1102,28 +1127,30 @@ class Generator:
                 subject = dashed(ids(4, i))
                 number = f"{PREFIX}OPP-{i + 1:07d}"
                 grade = "B"
+                level = 1 if amount < 2_000_000 else (2 if amount < 20_000_000 else 3)
                 for pos, gate in GATE_AT.items():
                     if reached < pos:
                         continue
-                    at = times[pos - 1]
-                    submitted = at - datetime.timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 23))
-                    level = 1 if amount < 2_000_000 else (2 if amount < 20_000_000 else 3)
-                    decided.append((k, i, gate, ts(at), level))
+                    at = texts[i][pos - 1]
+                    submitted = ts(
+                        times[pos - 1] - timedelta(days=1 + int(rnd() * 10), hours=int(rnd() * 24))
+                    )
+                    decided.append((k, i, gate, at, level))
                     yield (
-                        ids(7, k), ts(submitted), ts(at), gate, self.opportunity_type, subject,
+                        ids(7, k), submitted, at, gate, subject_type, subject,
                         number, f"{gate} · {number}", unit, amount, currency, grade, level,
-                        "decided", "approved", rep, rep, ts(submitted), ts(at),
+                        "decided", "approved", rep, rep, submitted, at,
                     )  # fmt: skip
                     k += 1
                 waiting = (
                     WAITING_GATE.get(reached) if stage == FUNNEL[reached - 1] and stage != "won" else None
                 )
-                if waiting and rng.random() < 0.3:
-                    submitted = NOW - datetime.timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
+                if waiting and rnd() < 0.3:
+                    submitted = ts(NOW - timedelta(days=int(rnd() * 21), hours=int(rnd() * 24)))
                     yield (
-                        ids(7, k), ts(submitted), ts(submitted), waiting, self.opportunity_type, subject,
+                        ids(7, k), submitted, submitted, waiting, subject_type, subject,
                         number, f"{waiting} · {number}", unit, amount, currency, grade, 1,
-                        "awaiting_decision", "", rep, rep, ts(submitted), None,
+                        "awaiting_decision", "", rep, rep, submitted, None,
                     )  # fmt: skip
                     k += 1
 
@@ -1442,34 +1469,41 @@ class Generator:
         receipts: list[tuple[Any, ...]] = []
         k = 0
         r = 0
+        rnd = rng.random
+        timedelta = datetime.timedelta
+        zero = Decimal(0)
         for c, _i, _amount, currency, _signed, rep_i, cust in self.contract_rows:
             for m, parts in enumerate(split):
                 planned, trigger_day = self.plan[c][m]
                 each = (planned / parts).quantize(CENT)
                 for p in range(parts):
                     gross = each if p < parts - 1 else planned - each * (parts - 1)
-                    issued = min(trigger_day + datetime.timedelta(days=p * 7), today)
-                    due = issued + datetime.timedelta(days=30)
+                    tax = (gross * 13 / 113).quantize(CENT)
+                    issued = min(trigger_day + timedelta(days=p * 7), today)
                     age = (today - issued).days
                     paid_chance = 0.95 if age > 120 else (0.7 if age > 45 else 0.3)
-                    paid = Decimal(0)
-                    if rng.random() < paid_chance:
-                        paid = gross if rng.random() > 0.05 else (gross / 2).quantize(CENT)
-                        received = min(issued + datetime.timedelta(days=rng.randint(5, 90)), today)
+                    paid = zero
+                    if rnd() < paid_chance:
+                        paid = gross if rnd() > 0.05 else (gross / 2).quantize(CENT)
+                        received = day(min(issued + timedelta(days=5 + int(rnd() * 86)), today))
                         receipts.append((r, k, paid, received, c, cust, currency, rep_i))
                         r += 1
-                    invoices.append((k, c, m, gross, issued, due, paid, currency, rep_i, cust))
+                    issued_text = day(issued)
+                    due = day(issued + timedelta(days=30))
+                    invoices.append((k, c, m, gross, tax, issued_text, due, paid, currency, rep_i, cust))
                     k += 1
         self.n_invoices = k
         entity = self.entity
+        # Invoices are dated 09:00 UTC and receipts 15:00 UTC on their day.
+        at_nine = " 09:00:00" + SUFFIX_TZ
+        at_three = " 15:00:00" + SUFFIX_TZ
 
         def invoice_rows() -> Iterator[tuple[Any, ...]]:
-            for k, c, _m, gross, issued, due, paid, currency, rep_i, cust in invoices:
-                tax = (gross * 13 / 113).quantize(CENT)
-                at = ts(datetime.datetime.combine(issued, datetime.time(9), UTC))
+            for k, c, _m, gross, tax, issued, due, paid, currency, rep_i, cust in invoices:
+                at = issued + at_nine
                 yield (
                     ids(30, k), at, at, f"{PREFIX}INV-{k + 1:08d}", entity, ids(10, c), ids(1, cust),
-                    "settled" if paid == gross else "open", day(issued), day(due), currency, gross - tax,
+                    "settled" if paid == gross else "open", issued, due, currency, gross - tax,
                     tax, gross, paid, reps[rep_i][0],
                 )  # fmt: skip
 
@@ -1484,8 +1518,7 @@ class Generator:
         )  # fmt: skip
 
         def line_rows() -> Iterator[tuple[Any, ...]]:
-            for k, c, m, gross, *_rest in invoices:
-                tax = (gross * 13 / 113).quantize(CENT)
+            for k, c, m, gross, tax, *_rest in invoices:
                 yield (
                     ids(31, k),
                     NOW_TEXT,
@@ -1510,10 +1543,10 @@ class Generator:
 
         def receipt_rows() -> Iterator[tuple[Any, ...]]:
             for r, _k, paid, received, c, cust, currency, rep_i in receipts:
-                at = ts(datetime.datetime.combine(received, datetime.time(15), UTC))
+                at = received + at_three
                 yield (
                     ids(32, r), at, at, f"{PREFIX}RC-{r + 1:08d}", ids(1, cust), ids(10, c), reps[rep_i][1],
-                    day(received), paid, currency, _company(cust), paid, "received",
+                    received, paid, currency, _company(cust), paid, "received",
                 )  # fmt: skip
 
         self._write(
@@ -1527,8 +1560,8 @@ class Generator:
 
         def allocation_rows() -> Iterator[tuple[Any, ...]]:
             for r, k, paid, received, *_rest in receipts:
-                at = ts(datetime.datetime.combine(received, datetime.time(15), UTC))
-                yield (ids(33, r), at, at, ids(32, r), ids(30, k), paid, day(received))
+                at = received + at_three
+                yield (ids(33, r), at, at, ids(32, r), ids(30, k), paid, received)
 
         self._write(
             Allocation,

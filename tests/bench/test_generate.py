@@ -4,6 +4,7 @@ changed schema fails the run and rolls it back, the lead search's FTS index cove
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -131,3 +132,49 @@ def test_the_generator_writes_only_the_bulk_models() -> None:
     assert "leads.Lead" in BULK_MODELS
     with pytest.raises(ValueError, match="BULK_MODELS"):
         Generator(100)._write(OrgUnit, ["name"], [])
+
+
+def test_the_writer_stores_text_nulls_and_json_as_given(rep: Any) -> None:
+    """Both bulk paths (COPY text built per batch on PostgreSQL, executemany on SQLite) keep
+    separators, backslashes and CJK inside values, NULL apart from the empty string, and the
+    JSON defaults of columns not named."""
+    from openltc.customers.models import Contact, Customer
+
+    at = "2026-01-01 00:00:00" + ("+00:00" if connection.vendor == "postgresql" else "")
+    names = ["tab\there", "new\nline\r\n", "back\\slash \\N", "上海华能\t科技", "\\"]
+    writer = Writer(
+        Customer,
+        ["id", "created_at", "updated_at", "name", "legal_name", "tax_id", "org_unit_id", "owner_id"],
+    )
+    writer.write(
+        [
+            (
+                f"{i + 1:032x}",
+                at,
+                at,
+                name,
+                "" if i % 2 else f"{name}有限公司",
+                None if i % 2 else f"9131{i:014d}",
+                rep.home_unit_id,
+                rep.pk,
+            )
+            for i, name in enumerate(names)
+        ]  # fmt: skip
+    )
+    assert writer.rows == len(names)
+    contacts = Writer(Contact, ["id", "created_at", "updated_at", "customer_id", "name"])
+    contacts.write(
+        [(f"{i + 1:032x}", at, at, f"{i + 1:032x}", f"{name}·联系人") for i, name in enumerate(names)]
+    )
+    got = {
+        c.name: c for c in Customer.objects.filter(pk__in=[uuid.UUID(int=i + 1) for i in range(len(names))])
+    }
+    assert sorted(got) == sorted(names)
+    for i, name in enumerate(names):
+        customer = got[name]
+        assert customer.legal_name == ("" if i % 2 else f"{name}有限公司")
+        assert customer.tax_id == (None if i % 2 else f"9131{i:014d}")
+        contact = customer.contacts.get()
+        assert contact.name == f"{name}·联系人"
+        assert contact.coach_functions == []  # a JSON default written as the COPY/SQL text of []
+        assert contact.buying_roles == Contact._meta.get_field("buying_roles").get_default()

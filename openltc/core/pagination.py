@@ -42,8 +42,26 @@ def count_limit() -> int:
     return int(getattr(settings, "OPENLTC_COUNT_LIMIT", 0))
 
 
+# How many matching keys a scanning list reads first (see :func:`scanning`): enough that, when
+# more match, they are dense enough for the ordered index walk to find a page quickly.
+FEW_MATCHES = 1_000
+_SCANS = "openltc_scans"
+
+
+def scanning(queryset: Any) -> Any:
+    """Marks a list whose filter no index serves (a two-character text search, say): every row
+    must be read to find the matches, and reading the page first would walk the sort order's
+    index through the whole table when few or none match. :func:`paginate` then reads the keys of
+    the matches first, up to :data:`FEW_MATCHES`, in one scan. The mark lives on the query, so it
+    survives later ``filter``/``order_by`` clones."""
+    clone = queryset.all()
+    setattr(clone.query, _SCANS, True)
+    return clone
+
+
 def paginate(queryset: Any, *, page: Any = 1, page_size: Any = None) -> PageResult:
-    """At most two queries per page whatever the data size: the page, then a COUNT.
+    """At most two queries per page whatever the data size: the page, then a COUNT (three for
+    a :func:`scanning` list with many matches).
 
     The page is read first, with one row extra: when no row follows it, it is the last page and
     its rows give the count, so a search that finds a page or less costs one query. Otherwise
@@ -57,6 +75,16 @@ def paginate(queryset: Any, *, page: Any = 1, page_size: Any = None) -> PageResu
         number = max(1, int(page))
     except (TypeError, ValueError):
         number = 1
+    if getattr(queryset.query, _SCANS, False):
+        keys = list(queryset.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
+        if len(keys) <= FEW_MATCHES:
+            # Every match is known: the page is read by key (none: no second query).
+            count = len(keys)
+            pages = max(1, math.ceil(count / size))
+            number = min(number, pages)
+            page_rows = queryset.filter(pk__in=keys)[(number - 1) * size : number * size] if keys else []
+            return PageResult(items=list(page_rows), count=count, page=number, page_size=size, pages=pages)
+        # Many match, so they are dense and the ordinary path below finds a page quickly.
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     if not rows and number > 1:

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 
+from openltc.core.pagination import scanning
 from openltc.customers.models import Customer
 
 FTS_TABLE = "leads_lead_fts"
@@ -149,5 +150,10 @@ class FtsCandidates(Func):
 
 
 def lead_search(qs: QuerySet[Any], term: str) -> QuerySet[Any]:
-    """``qs`` (leads) narrowed to those matching ``term``."""
-    return qs.filter(lead_search_condition(term, fts=uses_fts(term, connections[qs.db].vendor)))
+    """``qs`` (leads) narrowed to those matching ``term``; marked as a scanning list for the
+    paginator when no index serves the term (fewer than three characters), so a term that
+    matches few leads or none costs one scan instead of a walk of the whole table in list order."""
+    vendor = connections[qs.db].vendor
+    fts = uses_fts(term, vendor)
+    qs = qs.filter(lead_search_condition(term, fts=fts))
+    return scanning(qs) if len(term) < MIN_FTS_LENGTH else qs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -12,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from openltc.core.pagination import paginate
+from openltc.core import pagination
+from openltc.core.pagination import paginate, scanning
 from openltc.leads.tests.factories import make_lead
 
 
@@ -67,6 +69,56 @@ class WalkingThePages(TestCase):
         assert 1 <= page.page <= last
         assert page.items == everything[(page.page - 1) * size : page.page * size]
         assert page.items
+
+
+class WalkingAScanningList(TestCase):
+    """A list marked :func:`scanning` reads the keys of its matches first; with few matches the
+    page is read by key, with many the ordinary path runs. Either way: every row once, in order."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        n=st.integers(min_value=0, max_value=25),
+        few=st.integers(min_value=0, max_value=12),
+        limit=st.integers(min_value=0, max_value=12),
+        size=st.integers(min_value=1, max_value=7),
+        number=st.integers(min_value=-2, max_value=40),
+    )
+    def test_pages_hold_every_row_once(self, n: int, few: int, limit: int, size: int, number: int) -> None:
+        qs = scanning(_rows(n)).order_by("-pk")  # the mark survives later clones
+        everything = list(qs)
+        seen: list[Any] = []
+        with mock.patch.object(pagination, "FEW_MATCHES", few), override_settings(OPENLTC_COUNT_LIMIT=limit):
+            page = paginate(qs, page=number, page_size=size)
+            assert 1 <= page.page <= max(1, -(-n // size))
+            assert page.items == everything[(page.page - 1) * size : page.page * size]
+            if n <= few:
+                assert (page.count, page.count_exact) == (n, True)
+            current = 1
+            while True:
+                page = paginate(qs, page=current, page_size=size)
+                assert page.page == current
+                seen.extend(page.items)
+                if not page.has_next:
+                    break
+                current += 1
+        assert seen == everything
+
+
+@pytest.mark.django_db
+def test_a_scanning_list_with_few_matches_is_read_by_key(django_assert_num_queries: Any) -> None:
+    none = scanning(ContentType.objects.filter(pk__lt=0).order_by("pk"))
+    with django_assert_num_queries(1):
+        page = paginate(none, page=3, page_size=3)
+    assert (page.items, page.count, page.page, page.pages) == ([], 0, 1, 1)
+    eight = scanning(_rows(8))
+    with django_assert_num_queries(2):
+        page = paginate(eight, page=2, page_size=3)
+    assert (len(page.items), page.count, page.count_exact, page.pages) == (3, 8, True, 3)
+    # The keys, the page, the capped COUNT:
+    few, limit = mock.patch.object(pagination, "FEW_MATCHES", 5), override_settings(OPENLTC_COUNT_LIMIT=6)
+    with few, limit, django_assert_num_queries(3):
+        page = paginate(eight, page=1, page_size=3)
+    assert (page.count, page.count_exact, page.pages) == (6, False, 3)
 
 
 @pytest.mark.django_db

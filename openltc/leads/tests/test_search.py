@@ -217,3 +217,22 @@ def test_short_and_long_terms_find_customers_as_the_join_does(varied_leads: list
     expected = set(Lead.objects.filter(through_join).values_list("pk", flat=True))
     assert expected
     assert matches(term, fts=False) == expected
+
+
+@pytest.mark.parametrize("term", ["鸿运", "zz", "Lu", "鸿运科"])
+def test_the_list_pages_short_terms_by_key_and_finds_the_same_leads(
+    varied_leads: list[Lead], rep: Any, term: str, django_assert_max_num_queries: Any
+) -> None:
+    # No index serves a term under three characters, so the paginator reads the matching keys in
+    # one scan first; the page must be the one the ordinary path gives, and a term that matches
+    # nothing costs that single query.
+    from openltc.core import pagination
+    from openltc.leads.selectors import LeadFilters, lead_list
+
+    qs = lead_list(user=rep, filters=LeadFilters(q=term))
+    assert getattr(qs.query, pagination._SCANS, False) == (len(term) < search.MIN_FTS_LENGTH)
+    expected = list(lead_list(user=rep, filters=LeadFilters()).filter(pk__in=qs.order_by().values("pk")))
+    with django_assert_max_num_queries(1 if not expected else 2):
+        page = pagination.paginate(qs, page=1, page_size=50)
+    assert page.items == expected
+    assert (page.count, page.count_exact) == (len(expected), True)

@@ -57,6 +57,15 @@ class Migration(migrations.Migration):
                 'verbose_name': 'bid',
                 'verbose_name_plural': 'bids',
                 'ordering': ['-created_at'],
+                'indexes': [
+                    models.Index(fields=['result', 'result_at'], name='bid_result_idx'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('status__in', ['preparing', 'under_review', 'submitted', 'opened', 'awarded', 'lost', 'disqualified', 'cancelled', 'closed'])), name='bid_status_valid'),
+                    models.CheckConstraint(condition=models.Q(('bid_price__isnull', True), ('bid_price__gte', 0), _connector='OR'), name='bid_price_not_negative', violation_error_message='The bid price must not be negative.'),
+                    models.CheckConstraint(condition=models.Q(('bond_amount__isnull', True), ('bond_amount__gte', 0), _connector='OR'), name='bid_bond_not_negative', violation_error_message='The bid bond must not be negative.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), models.Q(('cancel_reason', ''), _negated=True), _connector='OR'), name='bid_cancel_reason', violation_error_message='A cancelled bid needs a reason.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -351,6 +360,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'negotiation team member',
                 'verbose_name_plural': 'negotiation team members',
                 'ordering': ['negotiation', 'role'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('negotiation', 'user', 'role'), name='bids_negotiation_member_unique', violation_error_message='This person already holds this role on the team.'),
+                    models.UniqueConstraint(condition=models.Q(('role', 'lead')), fields=('negotiation',), name='bids_negotiation_one_lead', violation_error_message='The negotiation team already has a lead.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -367,6 +380,9 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'post-bid review',
                 'verbose_name_plural': 'post-bid reviews',
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('lessons', ''), _negated=True), name='bid_review_has_lessons', violation_error_message='Write down the lessons learnt.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -414,37 +430,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'term changes',
                 'ordering': ['negotiation', '-created_at'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='bid',
-            index=models.Index(fields=['result', 'result_at'], name='bid_result_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='bid',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['preparing', 'under_review', 'submitted', 'opened', 'awarded', 'lost', 'disqualified', 'cancelled', 'closed'])), name='bid_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='bid',
-            constraint=models.CheckConstraint(condition=models.Q(('bid_price__isnull', True), ('bid_price__gte', 0), _connector='OR'), name='bid_price_not_negative', violation_error_message='The bid price must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='bid',
-            constraint=models.CheckConstraint(condition=models.Q(('bond_amount__isnull', True), ('bond_amount__gte', 0), _connector='OR'), name='bid_bond_not_negative', violation_error_message='The bid bond must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='bid',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), models.Q(('cancel_reason', ''), _negated=True), _connector='OR'), name='bid_cancel_reason', violation_error_message='A cancelled bid needs a reason.'),
-        ),
-        migrations.AddConstraint(
-            model_name='negotiationmember',
-            constraint=models.UniqueConstraint(fields=('negotiation', 'user', 'role'), name='bids_negotiation_member_unique', violation_error_message='This person already holds this role on the team.'),
-        ),
-        migrations.AddConstraint(
-            model_name='negotiationmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'lead')), fields=('negotiation',), name='bids_negotiation_one_lead', violation_error_message='The negotiation team already has a lead.'),
-        ),
-        migrations.AddConstraint(
-            model_name='postbidreview',
-            constraint=models.CheckConstraint(condition=models.Q(('lessons', ''), _negated=True), name='bid_review_has_lessons', violation_error_message='Write down the lessons learnt.'),
         ),
     ]

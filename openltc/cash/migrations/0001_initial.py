@@ -138,6 +138,17 @@ class Migration(migrations.Migration):
                 'verbose_name': 'invoice',
                 'verbose_name_plural': 'invoices',
                 'ordering': ['-issue_date', '-number'],
+                'indexes': [
+                    models.Index(fields=['status', 'due_date'], name='cash_invoice_status_due_idx'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('gross_amount', django.db.models.expressions.CombinedExpression(models.F('net_amount'), '+', models.F('tax_amount')))), name='cash_invoice_gross_sum'),
+                    models.CheckConstraint(condition=models.Q(('gross_amount__gt', 0)), name='cash_invoice_positive'),
+                    models.CheckConstraint(condition=models.Q(('allocated_amount__gte', 0), ('credited_amount__gte', 0), ('written_off_amount__gte', 0)), name='cash_invoice_settlements_not_negative'),
+                    models.CheckConstraint(condition=models.Q(('gross_amount__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('allocated_amount'), '+', models.F('credited_amount')), '+', models.F('written_off_amount')))), name='cash_invoice_not_over_settled', violation_error_message='An invoice cannot be settled beyond its total.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('corrects__isnull', True), ('kind', 'invoice')), models.Q(('corrects__isnull', False), ('kind', 'credit_note')), _connector='OR'), name='cash_credit_note_corrects_invoice'),
+                    models.CheckConstraint(condition=models.Q(('due_date__gte', models.F('issue_date'))), name='cash_invoice_due_after_issue'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -291,6 +302,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'receipt',
                 'verbose_name_plural': 'receipts',
                 'ordering': ['-received_on', '-number'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cash_receipt_positive'),
+                    models.CheckConstraint(condition=models.Q(('allocated_amount__gte', 0), ('allocated_amount__lte', models.F('amount'))), name='cash_receipt_not_over_allocated', violation_error_message='A receipt cannot be allocated beyond its amount.'),
+                    models.CheckConstraint(condition=models.Q(('status', 'received'), models.Q(('reversal_reason', ''), _negated=True), _connector='OR'), name='cash_receipt_reversal_reason', violation_error_message='A reversed receipt needs a reason.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -310,6 +326,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'allocation',
                 'verbose_name_plural': 'allocations',
                 'ordering': ['-allocated_on', '-created_at'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cash_allocation_positive'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -333,6 +352,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'write-off',
                 'verbose_name_plural': 'write-offs',
                 'ordering': ['-created_at'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cash_write_off_positive'),
+                    models.CheckConstraint(condition=models.Q(('decided_by__isnull', True), models.Q(('decided_by', models.F('requested_by')), _negated=True), _connector='OR'), name='cash_write_off_four_eyes', violation_error_message='The approver must not be the requester.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -380,57 +403,5 @@ class Migration(migrations.Migration):
                 'ordering': ['invoice', 'created_at'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('gross_amount__gt', 0)), name='cash_invoice_line_positive'), models.CheckConstraint(condition=models.Q(('gross_amount', django.db.models.expressions.CombinedExpression(models.F('net_amount'), '+', models.F('tax_amount')))), name='cash_invoice_line_sum'), models.UniqueConstraint(fields=('invoice', 'plan_line'), name='cash_invoice_line_once_per_plan_line')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['status', 'due_date'], name='cash_invoice_status_due_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('gross_amount', django.db.models.expressions.CombinedExpression(models.F('net_amount'), '+', models.F('tax_amount')))), name='cash_invoice_gross_sum'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('gross_amount__gt', 0)), name='cash_invoice_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated_amount__gte', 0), ('credited_amount__gte', 0), ('written_off_amount__gte', 0)), name='cash_invoice_settlements_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('gross_amount__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('allocated_amount'), '+', models.F('credited_amount')), '+', models.F('written_off_amount')))), name='cash_invoice_not_over_settled', violation_error_message='An invoice cannot be settled beyond its total.'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('corrects__isnull', True), ('kind', 'invoice')), models.Q(('corrects__isnull', False), ('kind', 'credit_note')), _connector='OR'), name='cash_credit_note_corrects_invoice'),
-        ),
-        migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('due_date__gte', models.F('issue_date'))), name='cash_invoice_due_after_issue'),
-        ),
-        migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cash_receipt_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated_amount__gte', 0), ('allocated_amount__lte', models.F('amount'))), name='cash_receipt_not_over_allocated', violation_error_message='A receipt cannot be allocated beyond its amount.'),
-        ),
-        migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'received'), models.Q(('reversal_reason', ''), _negated=True), _connector='OR'), name='cash_receipt_reversal_reason', violation_error_message='A reversed receipt needs a reason.'),
-        ),
-        migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cash_allocation_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='writeoff',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='cash_write_off_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='writeoff',
-            constraint=models.CheckConstraint(condition=models.Q(('decided_by__isnull', True), models.Q(('decided_by', models.F('requested_by')), _negated=True), _connector='OR'), name='cash_write_off_four_eyes', violation_error_message='The approver must not be the requester.'),
         ),
     ]

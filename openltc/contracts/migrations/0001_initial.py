@@ -72,6 +72,14 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contract',
                 'verbose_name_plural': 'contracts',
                 'ordering': ['-created_at'],
+                'indexes': [
+                    models.Index(fields=['owner', 'status'], name='contract_owner_status_idx'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('kind', 'purchase_order'), ('parent__isnull', False)), models.Q(models.Q(('kind', 'purchase_order'), _negated=True), ('parent__isnull', True)), _connector='OR'), name='contract_po_has_frame', violation_error_message='A purchase order needs its frame contract; other kinds have none.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('status', 'withdrawn'), _negated=True), models.Q(('withdrawal_reason', ''), _negated=True), _connector='OR'), name='contract_withdrawn_reason', violation_error_message='A withdrawn contract needs a reason.'),
+                    models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'under_review', 'awaiting_atc', 'countersign', 'seal', 'signed', 'archived', 'executing', 'closed', 'withdrawn'])), name='contract_status_valid'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -110,6 +118,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contract version',
                 'verbose_name_plural': 'contract versions',
                 'ordering': ['contract', 'number'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('contract', 'number'), name='contract_version_unique_number'),
+                    models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('contract',), name='contract_version_one_draft', violation_error_message='A contract has at most one draft version.'),
+                    models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'locked', 'signed', 'archived', 'superseded'])), name='contract_version_status_valid'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -131,6 +144,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contract review opinion',
                 'verbose_name_plural': 'contract review opinions',
                 'ordering': ['version', 'function', 'given_at'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('version', 'function', 'reviewer'), name='contract_opinion_one_per_reviewer', violation_error_message='You already gave an opinion for this function on this version.'),
+                    models.CheckConstraint(condition=models.Q(('verdict', 'agree'), models.Q(('reasons', ''), _negated=True), _connector='OR'), name='contract_opinion_reasons', violation_error_message='Give the reasons for a conditional agreement or a disagreement.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('verdict', 'agree_with_conditions'), _negated=True), models.Q(('conditions', ''), _negated=True), _connector='OR'), name='contract_opinion_conditions', violation_error_message='State the conditions.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -180,6 +198,12 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contract line',
                 'verbose_name_plural': 'contract lines',
                 'ordering': ['version', 'position'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('version', 'position'), name='contract_line_unique_position'),
+                    models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='contract_line_quantity_positive', violation_error_message='The quantity must be greater than zero.'),
+                    models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='contract_line_price_not_negative', violation_error_message='The unit price must not be negative.'),
+                    models.CheckConstraint(condition=models.Q(('tax_rate__gte', 0), ('tax_rate__lte', 100)), name='contract_line_tax_rate_range', violation_error_message='The tax rate must be between 0 and 100%.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -203,6 +227,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'contract archive record',
                 'verbose_name_plural': 'contract archive records',
                 'ordering': ['-archived_at'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('archive_number', ''), _negated=True), name='contract_archive_number'),
+                ],
             },
         ),
         migrations.AddField(
@@ -230,6 +257,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'countersign step',
                 'verbose_name_plural': 'countersign steps',
                 'ordering': ['version', 'sequence', 'department_name'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('version', 'department_name'), name='contract_countersign_one_per_department'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('signed_at__isnull', True), ('status', 'pending')), models.Q(('signed_at__isnull', False), ('signed_by__isnull', False), ('status', 'signed')), _connector='OR'), name='contract_countersign_signed_fields'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -446,6 +477,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'payment milestone',
                 'verbose_name_plural': 'payment milestones',
                 'ordering': ['version', 'position'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('version', 'position'), name='contract_milestone_unique_position'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('percentage__isnull', False), ('fixed_amount__isnull', True)), models.Q(('percentage__isnull', True), ('fixed_amount__isnull', False)), _connector='OR'), name='contract_milestone_percentage_xor_amount', violation_error_message='Give either a percentage or an amount, not both.'),
+                    models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='contract_milestone_amount_not_negative', violation_error_message='The amount must not be negative.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -465,6 +501,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'receivable plan line',
                 'verbose_name_plural': 'receivable plan',
                 'ordering': ['contract', 'milestone__position'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('planned_due_date__isnull', True), ('trigger_date__isnull', True)), models.Q(('planned_due_date__isnull', False), ('trigger_date__isnull', False)), _connector='OR'), name='contract_plan_due_date_with_trigger'),
+                    models.CheckConstraint(condition=models.Q(('planned_amount__gte', 0)), name='contract_plan_amount_positive'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -489,98 +529,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'seal record',
                 'verbose_name_plural': 'seal records',
                 'ordering': ['-requested_at'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('sealed_at__isnull', True), ('status', 'requested')), models.Q(('sealed_at__isnull', False), ('sealed_by__isnull', False), ('status', 'sealed')), _connector='OR'), name='contract_seal_sealed_fields'),
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='contractversion',
-            constraint=models.UniqueConstraint(fields=('contract', 'number'), name='contract_version_unique_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('contract',), name='contract_version_one_draft', violation_error_message='A contract has at most one draft version.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractversion',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'locked', 'signed', 'archived', 'superseded'])), name='contract_version_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractreviewopinion',
-            constraint=models.UniqueConstraint(fields=('version', 'function', 'reviewer'), name='contract_opinion_one_per_reviewer', violation_error_message='You already gave an opinion for this function on this version.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractreviewopinion',
-            constraint=models.CheckConstraint(condition=models.Q(('verdict', 'agree'), models.Q(('reasons', ''), _negated=True), _connector='OR'), name='contract_opinion_reasons', violation_error_message='Give the reasons for a conditional agreement or a disagreement.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractreviewopinion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('verdict', 'agree_with_conditions'), _negated=True), models.Q(('conditions', ''), _negated=True), _connector='OR'), name='contract_opinion_conditions', violation_error_message='State the conditions.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractline',
-            constraint=models.UniqueConstraint(fields=('version', 'position'), name='contract_line_unique_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='contract_line_quantity_positive', violation_error_message='The quantity must be greater than zero.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractline',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0)), name='contract_line_price_not_negative', violation_error_message='The unit price must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractline',
-            constraint=models.CheckConstraint(condition=models.Q(('tax_rate__gte', 0), ('tax_rate__lte', 100)), name='contract_line_tax_rate_range', violation_error_message='The tax rate must be between 0 and 100%.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractarchive',
-            constraint=models.CheckConstraint(condition=models.Q(('archive_number', ''), _negated=True), name='contract_archive_number'),
-        ),
-        migrations.AddIndex(
-            model_name='contract',
-            index=models.Index(fields=['owner', 'status'], name='contract_owner_status_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'purchase_order'), ('parent__isnull', False)), models.Q(models.Q(('kind', 'purchase_order'), _negated=True), ('parent__isnull', True)), _connector='OR'), name='contract_po_has_frame', violation_error_message='A purchase order needs its frame contract; other kinds have none.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'withdrawn'), _negated=True), models.Q(('withdrawal_reason', ''), _negated=True), _connector='OR'), name='contract_withdrawn_reason', violation_error_message='A withdrawn contract needs a reason.'),
-        ),
-        migrations.AddConstraint(
-            model_name='contract',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'under_review', 'awaiting_atc', 'countersign', 'seal', 'signed', 'archived', 'executing', 'closed', 'withdrawn'])), name='contract_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='countersignstep',
-            constraint=models.UniqueConstraint(fields=('version', 'department_name'), name='contract_countersign_one_per_department'),
-        ),
-        migrations.AddConstraint(
-            model_name='countersignstep',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_at__isnull', True), ('status', 'pending')), models.Q(('signed_at__isnull', False), ('signed_by__isnull', False), ('status', 'signed')), _connector='OR'), name='contract_countersign_signed_fields'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentmilestone',
-            constraint=models.UniqueConstraint(fields=('version', 'position'), name='contract_milestone_unique_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentmilestone',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('percentage__isnull', False), ('fixed_amount__isnull', True)), models.Q(('percentage__isnull', True), ('fixed_amount__isnull', False)), _connector='OR'), name='contract_milestone_percentage_xor_amount', violation_error_message='Give either a percentage or an amount, not both.'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentmilestone',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='contract_milestone_amount_not_negative', violation_error_message='The amount must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='receivableplanline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('planned_due_date__isnull', True), ('trigger_date__isnull', True)), models.Q(('planned_due_date__isnull', False), ('trigger_date__isnull', False)), _connector='OR'), name='contract_plan_due_date_with_trigger'),
-        ),
-        migrations.AddConstraint(
-            model_name='receivableplanline',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_amount__gte', 0)), name='contract_plan_amount_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='sealrecord',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sealed_at__isnull', True), ('status', 'requested')), models.Q(('sealed_at__isnull', False), ('sealed_by__isnull', False), ('status', 'sealed')), _connector='OR'), name='contract_seal_sealed_fields'),
         ),
     ]

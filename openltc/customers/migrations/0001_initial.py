@@ -390,6 +390,23 @@ class Migration(migrations.Migration):
                 "verbose_name": "customer",
                 "verbose_name_plural": "customers",
                 "ordering": ["name", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("credit_limit__isnull", True), ("credit_limit__gte", 0), _connector="OR"),
+                        name="customers_customer_credit_limit_nonneg",
+                        violation_error_message="The credit limit must not be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                        name="customers_customer_not_merged_into_self",
+                        violation_error_message="A customer cannot be merged into itself.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("parent", models.F("id")), _negated=True),
+                        name="customers_customer_not_own_parent",
+                        violation_error_message="A customer cannot be its own parent.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -553,6 +570,23 @@ class Migration(migrations.Migration):
                 "verbose_name": "contact",
                 "verbose_name_plural": "contacts",
                 "ordering": ["customer", "management_level", "name", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("stance__gte", -3), ("stance__lte", 3)),
+                        name="customers_contact_stance_range",
+                        violation_error_message="The stance must be between -3 and +3.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reports_to", models.F("id")), _negated=True),
+                        name="customers_contact_not_own_manager",
+                        violation_error_message="A contact cannot report to themselves.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                        name="customers_contact_not_merged_into_self",
+                        violation_error_message="A contact cannot be merged into themselves.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -1485,6 +1519,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "satisfaction survey",
                 "verbose_name_plural": "satisfaction surveys",
                 "ordering": ["-surveyed_on", "-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 1), ("score__lte", 10)),
+                        name="customers_survey_score_range",
+                        violation_error_message="The score must be between 1 and 10.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -1558,61 +1599,5 @@ class Migration(migrations.Migration):
                     ),
                 ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="customer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("credit_limit__isnull", True), ("credit_limit__gte", 0), _connector="OR"),
-                name="customers_customer_credit_limit_nonneg",
-                violation_error_message="The credit limit must not be negative.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="customer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("merged_into", models.F("id")), _negated=True),
-                name="customers_customer_not_merged_into_self",
-                violation_error_message="A customer cannot be merged into itself.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="customer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("parent", models.F("id")), _negated=True),
-                name="customers_customer_not_own_parent",
-                violation_error_message="A customer cannot be its own parent.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="contact",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("stance__gte", -3), ("stance__lte", 3)),
-                name="customers_contact_stance_range",
-                violation_error_message="The stance must be between -3 and +3.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="contact",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reports_to", models.F("id")), _negated=True),
-                name="customers_contact_not_own_manager",
-                violation_error_message="A contact cannot report to themselves.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="contact",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("merged_into", models.F("id")), _negated=True),
-                name="customers_contact_not_merged_into_self",
-                violation_error_message="A contact cannot be merged into themselves.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="satisfactionsurvey",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("score__gte", 1), ("score__lte", 10)),
-                name="customers_survey_score_range",
-                violation_error_message="The score must be between 1 and 10.",
-            ),
         ),
     ]

@@ -73,6 +73,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'decision body',
                 'verbose_name_plural': 'decision bodies',
                 'ordering': ['level', 'org_unit__path'],
+                'constraints': [
+                    models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('level', 'org_unit'), name='decision_body_one_active_per_level_unit', violation_error_message='This unit already has an active decision body at this level.'),
+                    models.CheckConstraint(condition=models.Q(('min_votes__gte', 1)), name='decision_body_min_votes_gte_1'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -117,6 +121,15 @@ class Migration(migrations.Migration):
                 'verbose_name': 'decision case',
                 'verbose_name_plural': 'decision cases',
                 'ordering': ['-created_at'],
+                'indexes': [
+                    models.Index(fields=['subject_type', 'subject_id', 'gate'], name='decision_case_subject_idx'),
+                    models.Index(fields=['status', 'submitted_at'], name='decision_case_status_idx'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('status', 'decided'), _negated=True), models.Q(('outcome', ''), _negated=True), _connector='OR'), name='decision_case_decided_has_outcome', violation_error_message='A decided case needs an outcome.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'deferred'), ('status', 'decided'), _negated=True), ('revisit_on__isnull', False), _connector='OR'), name='decision_case_deferred_has_revisit', violation_error_message='A deferral needs a revisit date.'),
+                    models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'in_review', 'awaiting_decision', 'returned'])), fields=('subject_type', 'subject_id', 'gate'), name='decision_case_one_open_per_subject_gate', violation_error_message='This record already has an open case for this gate.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -143,6 +156,12 @@ class Migration(migrations.Migration):
                 'verbose_name': 'decision',
                 'verbose_name_plural': 'decisions',
                 'ordering': ['-decided_at'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('case', 'round'), name='decision_one_per_case_round', violation_error_message='This case already has a decision in this round.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'deferred'), _negated=True), ('revisit_on__isnull', False), _connector='OR'), name='decision_deferred_has_revisit', violation_error_message='A deferral needs a revisit date.'),
+                    models.CheckConstraint(condition=models.Q(('decider_level__gte', models.F('routed_level'))), name='decision_decider_at_or_above_routed_level', violation_error_message="The decider's level is below the level the case was routed to."),
+                    models.CheckConstraint(condition=models.Q(('rationale', ''), _negated=True), name='decision_has_rationale', violation_error_message='Give the rationale of the decision.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -164,6 +183,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'checklist item',
                 'verbose_name_plural': 'checklist items',
                 'ordering': ['case', 'order', 'label'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('case', 'requirement'), name='decision_checklist_one_per_requirement'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -205,6 +227,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'decision condition',
                 'verbose_name_plural': 'decision conditions',
                 'ordering': ['due_date', 'created_at'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', True), ('status', 'open')), models.Q(('closed_at__isnull', False), ('status', 'closed')), _connector='OR'), name='decision_condition_closed_at_iff_closed', violation_error_message='Only a closed condition has a closing time.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -226,6 +251,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'vote',
                 'verbose_name_plural': 'votes',
                 'ordering': ['case', 'created_at'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('case', 'round', 'principal'), name='decision_vote_one_per_member_round', violation_error_message='This member has already voted on this case.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -251,6 +279,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'delegation rule',
                 'verbose_name_plural': 'delegation rules',
                 'ordering': ['gate', 'order', 'level'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount_min__isnull', True), ('amount_max__isnull', True), ('amount_max__gte', models.F('amount_min')), _connector='OR'), name='delegation_rule_amount_range', violation_error_message='The upper amount must not be below the lower amount.'),
+                    models.CheckConstraint(condition=models.Q(('margin_min__isnull', True), ('margin_max__isnull', True), ('margin_max__gte', models.F('margin_min')), _connector='OR'), name='delegation_rule_margin_range', violation_error_message='The upper margin must not be below the lower margin.'),
+                ],
             },
         ),
         migrations.AddField(
@@ -276,6 +308,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'deputy',
                 'verbose_name_plural': 'deputies',
                 'ordering': ['-valid_from'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('principal', models.F('deputy')), _negated=True), name='deputy_not_self', violation_error_message='Nobody can be their own deputy.'),
+                    models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('valid_from'))), name='deputy_period_valid', violation_error_message='The end date must not be before the start date.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -586,86 +622,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'review opinion',
                 'verbose_name_plural': 'review opinions',
                 'ordering': ['case', 'created_at'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('case', 'round', 'reviewer', 'function'), name='decision_opinion_one_per_reviewer_function_round', violation_error_message='You already gave an opinion for this function in this round.'),
+                    models.CheckConstraint(condition=models.Q(('reasons', ''), _negated=True), name='decision_opinion_has_reasons', violation_error_message='Give the reasons for your opinion.'),
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='decisionbody',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('level', 'org_unit'), name='decision_body_one_active_per_level_unit', violation_error_message='This unit already has an active decision body at this level.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decisionbody',
-            constraint=models.CheckConstraint(condition=models.Q(('min_votes__gte', 1)), name='decision_body_min_votes_gte_1'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(fields=('case', 'round'), name='decision_one_per_case_round', violation_error_message='This case already has a decision in this round.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'deferred'), _negated=True), ('revisit_on__isnull', False), _connector='OR'), name='decision_deferred_has_revisit', violation_error_message='A deferral needs a revisit date.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('decider_level__gte', models.F('routed_level'))), name='decision_decider_at_or_above_routed_level', violation_error_message="The decider's level is below the level the case was routed to."),
-        ),
-        migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('rationale', ''), _negated=True), name='decision_has_rationale', violation_error_message='Give the rationale of the decision.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decisioncondition',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', True), ('status', 'open')), models.Q(('closed_at__isnull', False), ('status', 'closed')), _connector='OR'), name='decision_condition_closed_at_iff_closed', violation_error_message='Only a closed condition has a closing time.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decisionvote',
-            constraint=models.UniqueConstraint(fields=('case', 'round', 'principal'), name='decision_vote_one_per_member_round', violation_error_message='This member has already voted on this case.'),
-        ),
-        migrations.AddConstraint(
-            model_name='delegationrule',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_min__isnull', True), ('amount_max__isnull', True), ('amount_max__gte', models.F('amount_min')), _connector='OR'), name='delegation_rule_amount_range', violation_error_message='The upper amount must not be below the lower amount.'),
-        ),
-        migrations.AddConstraint(
-            model_name='delegationrule',
-            constraint=models.CheckConstraint(condition=models.Q(('margin_min__isnull', True), ('margin_max__isnull', True), ('margin_max__gte', models.F('margin_min')), _connector='OR'), name='delegation_rule_margin_range', violation_error_message='The upper margin must not be below the lower margin.'),
-        ),
-        migrations.AddIndex(
-            model_name='decisioncase',
-            index=models.Index(fields=['subject_type', 'subject_id', 'gate'], name='decision_case_subject_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='decisioncase',
-            index=models.Index(fields=['status', 'submitted_at'], name='decision_case_status_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='decisioncase',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'decided'), _negated=True), models.Q(('outcome', ''), _negated=True), _connector='OR'), name='decision_case_decided_has_outcome', violation_error_message='A decided case needs an outcome.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decisioncase',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'deferred'), ('status', 'decided'), _negated=True), ('revisit_on__isnull', False), _connector='OR'), name='decision_case_deferred_has_revisit', violation_error_message='A deferral needs a revisit date.'),
-        ),
-        migrations.AddConstraint(
-            model_name='decisioncase',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'in_review', 'awaiting_decision', 'returned'])), fields=('subject_type', 'subject_id', 'gate'), name='decision_case_one_open_per_subject_gate', violation_error_message='This record already has an open case for this gate.'),
-        ),
-        migrations.AddConstraint(
-            model_name='deputy',
-            constraint=models.CheckConstraint(condition=models.Q(('principal', models.F('deputy')), _negated=True), name='deputy_not_self', violation_error_message='Nobody can be their own deputy.'),
-        ),
-        migrations.AddConstraint(
-            model_name='deputy',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__gte', models.F('valid_from'))), name='deputy_period_valid', violation_error_message='The end date must not be before the start date.'),
-        ),
-        migrations.AddConstraint(
-            model_name='casechecklistitem',
-            constraint=models.UniqueConstraint(fields=('case', 'requirement'), name='decision_checklist_one_per_requirement'),
-        ),
-        migrations.AddConstraint(
-            model_name='reviewopinion',
-            constraint=models.UniqueConstraint(fields=('case', 'round', 'reviewer', 'function'), name='decision_opinion_one_per_reviewer_function_round', violation_error_message='You already gave an opinion for this function in this round.'),
-        ),
-        migrations.AddConstraint(
-            model_name='reviewopinion',
-            constraint=models.CheckConstraint(condition=models.Q(('reasons', ''), _negated=True), name='decision_opinion_has_reasons', violation_error_message='Give the reasons for your opinion.'),
         ),
     ]

@@ -72,6 +72,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'delivery project',
                 'verbose_name_plural': 'delivery projects',
                 'ordering': ['-created_at'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('status__in', ['planning', 'executing', 'closed'])), name='delivery_project_status_valid'),
+                    models.CheckConstraint(condition=models.Q(('planned_finish__isnull', True), ('planned_start__isnull', True), ('planned_finish__gte', models.F('planned_start')), _connector='OR'), name='delivery_project_dates_order', violation_error_message='The planned finish cannot be before the planned start.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -93,6 +97,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'cost entry',
                 'verbose_name_plural': 'cost entries',
                 'ordering': ['project', 'stage', 'category', 'entry_date'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='delivery_cost_amount_positive', violation_error_message='The amount must not be negative.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -153,6 +160,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Delphi estimate',
                 'verbose_name_plural': 'Delphi estimates',
                 'ordering': ['session', 'round', 'value'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('session', 'round', 'estimator'), name='delivery_delphi_one_per_round', violation_error_message='You already gave your estimate for this round.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -351,6 +361,11 @@ class Migration(migrations.Migration):
                 'verbose_name': 'plan item',
                 'verbose_name_plural': 'plan items',
                 'ordering': ['project', 'planned_start', 'name'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('planned_finish__gte', models.F('planned_start'))), name='delivery_item_dates_order', violation_error_message='The planned finish cannot be before the planned start.'),
+                    models.CheckConstraint(condition=models.Q(('kind', 'milestone'), ('plan_line__isnull', True), _connector='OR'), name='delivery_item_plan_line_on_milestone', violation_error_message='Only a delivery milestone can be linked to a payment milestone.'),
+                    models.CheckConstraint(condition=models.Q(('planned_value__gte', 0)), name='delivery_item_planned_value_positive', violation_error_message='The planned value must not be negative.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -421,6 +436,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'team member',
                 'verbose_name_plural': 'team members',
                 'ordering': ['project', 'role', 'user__username'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('project', 'user', 'role'), name='delivery_member_unique_role', violation_error_message='This person already holds this role on the project.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -488,6 +506,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'risk',
                 'verbose_name_plural': 'risks',
                 'ordering': ['project', '-probability', '-impact', 'title'],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('impact__gte', 1), ('impact__lte', 5), ('probability__gte', 1), ('probability__lte', 5)), name='delivery_risk_scales'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -508,41 +529,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'work log',
                 'ordering': ['project', '-day'],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='deliveryproject',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['planning', 'executing', 'closed'])), name='delivery_project_status_valid'),
-        ),
-        migrations.AddConstraint(
-            model_name='deliveryproject',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_finish__isnull', True), ('planned_start__isnull', True), ('planned_finish__gte', models.F('planned_start')), _connector='OR'), name='delivery_project_dates_order', violation_error_message='The planned finish cannot be before the planned start.'),
-        ),
-        migrations.AddConstraint(
-            model_name='costentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='delivery_cost_amount_positive', violation_error_message='The amount must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='delphiestimate',
-            constraint=models.UniqueConstraint(fields=('session', 'round', 'estimator'), name='delivery_delphi_one_per_round', violation_error_message='You already gave your estimate for this round.'),
-        ),
-        migrations.AddConstraint(
-            model_name='planitem',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_finish__gte', models.F('planned_start'))), name='delivery_item_dates_order', violation_error_message='The planned finish cannot be before the planned start.'),
-        ),
-        migrations.AddConstraint(
-            model_name='planitem',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'milestone'), ('plan_line__isnull', True), _connector='OR'), name='delivery_item_plan_line_on_milestone', violation_error_message='Only a delivery milestone can be linked to a payment milestone.'),
-        ),
-        migrations.AddConstraint(
-            model_name='planitem',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_value__gte', 0)), name='delivery_item_planned_value_positive', violation_error_message='The planned value must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='projectmember',
-            constraint=models.UniqueConstraint(fields=('project', 'user', 'role'), name='delivery_member_unique_role', violation_error_message='This person already holds this role on the project.'),
-        ),
-        migrations.AddConstraint(
-            model_name='risk',
-            constraint=models.CheckConstraint(condition=models.Q(('impact__gte', 1), ('impact__lte', 5), ('probability__gte', 1), ('probability__lte', 5)), name='delivery_risk_scales'),
         ),
     ]

@@ -77,6 +77,10 @@ class Migration(migrations.Migration):
                 'verbose_name': '$APPEALS analysis',
                 'verbose_name_plural': '$APPEALS analyses',
                 'ordering': ['opportunity', '-number'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('opportunity', 'number'), name='guidance_appeals_number_unique'),
+                    models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('opportunity',), name='guidance_appeals_one_current', violation_error_message='The opportunity already has a current $APPEALS analysis.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -96,6 +100,11 @@ class Migration(migrations.Migration):
                 'verbose_name': '$APPEALS rating',
                 'verbose_name_plural': '$APPEALS ratings',
                 'ordering': ['analysis', 'position'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('analysis', 'dimension'), name='guidance_rating_unique'),
+                    models.CheckConstraint(condition=models.Q(('customer_weight__gte', 0), ('customer_weight__lte', 100)), name='guidance_rating_weight_range', violation_error_message='The weight must be between 0 and 100.'),
+                    models.CheckConstraint(condition=models.Q(('our_score__isnull', True), ('our_score__lte', 10), _connector='OR'), name='guidance_rating_score_range', violation_error_message='Scores run from 0 to 10.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -312,6 +321,9 @@ class Migration(migrations.Migration):
                 'verbose_name': 'key task',
                 'verbose_name_plural': 'key tasks',
                 'ordering': ['playbook', 'position', 'code'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('playbook', 'code'), name='guidance_task_code_unique', violation_error_message='The playbook already has a task with this code.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -359,6 +371,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'checklist item',
                 'verbose_name_plural': 'checklist items',
                 'ordering': ['opportunity', 'task__position', 'task__code'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('opportunity', 'task'), name='guidance_checklist_unique', violation_error_message='The opportunity already has this checklist item.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('done_at__isnull', False), ('done_by__isnull', False), ('is_done', True)), models.Q(('done_at__isnull', True), ('done_by__isnull', True), ('is_done', False)), _connector='OR'), name='guidance_checklist_done_who_when', violation_error_message='A ticked item records who ticked it and when.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -408,37 +424,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['owner', 'status', 'due_date'], name='guidance_action_owner_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['open', 'done', 'cancelled'])), name='guidance_action_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('completed_at__isnull', True), ('status', 'open')), models.Q(models.Q(('status', 'open'), _negated=True), ('completed_at__isnull', False)), _connector='OR'), name='guidance_action_completed_iff_closed', violation_error_message='Only a done or cancelled action has a completion time.')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='appealsanalysis',
-            constraint=models.UniqueConstraint(fields=('opportunity', 'number'), name='guidance_appeals_number_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='appealsanalysis',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('opportunity',), name='guidance_appeals_one_current', violation_error_message='The opportunity already has a current $APPEALS analysis.'),
-        ),
-        migrations.AddConstraint(
-            model_name='appealsrating',
-            constraint=models.UniqueConstraint(fields=('analysis', 'dimension'), name='guidance_rating_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='appealsrating',
-            constraint=models.CheckConstraint(condition=models.Q(('customer_weight__gte', 0), ('customer_weight__lte', 100)), name='guidance_rating_weight_range', violation_error_message='The weight must be between 0 and 100.'),
-        ),
-        migrations.AddConstraint(
-            model_name='appealsrating',
-            constraint=models.CheckConstraint(condition=models.Q(('our_score__isnull', True), ('our_score__lte', 10), _connector='OR'), name='guidance_rating_score_range', violation_error_message='Scores run from 0 to 10.'),
-        ),
-        migrations.AddConstraint(
-            model_name='playbooktask',
-            constraint=models.UniqueConstraint(fields=('playbook', 'code'), name='guidance_task_code_unique', violation_error_message='The playbook already has a task with this code.'),
-        ),
-        migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.UniqueConstraint(fields=('opportunity', 'task'), name='guidance_checklist_unique', violation_error_message='The opportunity already has this checklist item.'),
-        ),
-        migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('done_at__isnull', False), ('done_by__isnull', False), ('is_done', True)), models.Q(('done_at__isnull', True), ('done_by__isnull', True), ('is_done', False)), _connector='OR'), name='guidance_checklist_done_who_when', violation_error_message='A ticked item records who ticked it and when.'),
         ),
     ]

@@ -858,6 +858,38 @@ class Migration(migrations.Migration):
                 "verbose_name": "lead",
                 "verbose_name_plural": "leads",
                 "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["status", "owner"], name="leads_status_owner_idx"),
+                    models.Index(fields=["contact_email"], name="leads_contact_email_idx"),
+                    models.Index(fields=["contact_phone"], name="leads_contact_phone_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "disqualified"), _negated=True),
+                            models.Q(("disqualify_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="leads_disqualified_has_reason",
+                        violation_error_message="A disqualified lead needs a reason.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "converted"), _negated=True),
+                            ("converted_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="leads_converted_has_timestamp",
+                        violation_error_message="A converted lead records when it was converted.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("estimated_value__isnull", True), ("estimated_value__gte", 0), _connector="OR"
+                        ),
+                        name="leads_estimated_value_not_negative",
+                        violation_error_message="The estimated value cannot be negative.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -976,6 +1008,11 @@ class Migration(migrations.Migration):
                 "verbose_name": "lead criterion check",
                 "verbose_name_plural": "lead criterion checks",
                 "ordering": ["criterion__order"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("lead", "criterion"), name="leads_check_unique_per_lead"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -1017,57 +1054,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "rep capacities",
                 "ordering": ["user__username"],
             },
-        ),
-        migrations.AddIndex(
-            model_name="lead",
-            index=models.Index(fields=["status", "owner"], name="leads_status_owner_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="lead",
-            index=models.Index(fields=["contact_email"], name="leads_contact_email_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="lead",
-            index=models.Index(fields=["contact_phone"], name="leads_contact_phone_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="lead",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "disqualified"), _negated=True),
-                    models.Q(("disqualify_reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="leads_disqualified_has_reason",
-                violation_error_message="A disqualified lead needs a reason.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="lead",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "converted"), _negated=True),
-                    ("converted_at__isnull", False),
-                    _connector="OR",
-                ),
-                name="leads_converted_has_timestamp",
-                violation_error_message="A converted lead records when it was converted.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="lead",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("estimated_value__isnull", True), ("estimated_value__gte", 0), _connector="OR"
-                ),
-                name="leads_estimated_value_not_negative",
-                violation_error_message="The estimated value cannot be negative.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="leadcriterioncheck",
-            constraint=models.UniqueConstraint(
-                fields=("lead", "criterion"), name="leads_check_unique_per_lead"
-            ),
         ),
     ]

@@ -110,6 +110,17 @@ class Migration(migrations.Migration):
                 'verbose_name': 'opportunity',
                 'verbose_name_plural': 'opportunities',
                 'ordering': ['-created_at'],
+                'indexes': [
+                    models.Index(fields=['stage', 'expected_close_date'], name='opp_stage_close_idx'),
+                    models.Index(fields=['owner', 'stage'], name='opp_owner_stage_idx'),
+                ],
+                'constraints': [
+                    models.CheckConstraint(condition=models.Q(('probability__gte', 0), ('probability__lte', 100)), name='opp_probability_range', violation_error_message='The probability must be between 0 and 100.'),
+                    models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='opp_amount_not_negative', violation_error_message='The amount must not be negative.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('stage__in', ('won', 'lost', 'abandoned'))), models.Q(models.Q(('stage__in', ('won', 'lost', 'abandoned')), _negated=True), ('closed_at__isnull', True)), _connector='OR'), name='opp_closed_at_iff_closed', violation_error_message='Only a closed opportunity has a closing time.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('stage__in', ['lost', 'abandoned']), _negated=True), models.Q(('close_reason', ''), _negated=True), _connector='OR'), name='opp_lost_abandoned_reason', violation_error_message='A lost or abandoned opportunity needs a reason.'),
+                    models.CheckConstraint(condition=models.Q(models.Q(('stage', 'lost'), _negated=True), models.Q(('close_competitor', ''), _negated=True), _connector='OR'), name='opp_lost_competitor', violation_error_message='A lost opportunity needs the competitor who won.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -151,6 +162,10 @@ class Migration(migrations.Migration):
                 'verbose_name': 'team member',
                 'verbose_name_plural': 'team members',
                 'ordering': ['opportunity', 'joined_at'],
+                'constraints': [
+                    models.UniqueConstraint(fields=('opportunity', 'user', 'role'), name='opp_team_member_unique', violation_error_message='This person already holds this role on the team.'),
+                    models.UniqueConstraint(condition=models.Q(('role', 'ar')), fields=('opportunity',), name='opp_team_one_ar', violation_error_message='The team already has an AR.'),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -171,41 +186,5 @@ class Migration(migrations.Migration):
                 'ordering': ['order', 'stage'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('default_probability__lte', 100), ('probability_band__lte', 100)), name='opp_stage_setting_percent_range', violation_error_message='Percentages must be between 0 and 100.')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['stage', 'expected_close_date'], name='opp_stage_close_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['owner', 'stage'], name='opp_owner_stage_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(('probability__gte', 0), ('probability__lte', 100)), name='opp_probability_range', violation_error_message='The probability must be between 0 and 100.'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='opp_amount_not_negative', violation_error_message='The amount must not be negative.'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('stage__in', ('won', 'lost', 'abandoned'))), models.Q(models.Q(('stage__in', ('won', 'lost', 'abandoned')), _negated=True), ('closed_at__isnull', True)), _connector='OR'), name='opp_closed_at_iff_closed', violation_error_message='Only a closed opportunity has a closing time.'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('stage__in', ['lost', 'abandoned']), _negated=True), models.Q(('close_reason', ''), _negated=True), _connector='OR'), name='opp_lost_abandoned_reason', violation_error_message='A lost or abandoned opportunity needs a reason.'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('stage', 'lost'), _negated=True), models.Q(('close_competitor', ''), _negated=True), _connector='OR'), name='opp_lost_competitor', violation_error_message='A lost opportunity needs the competitor who won.'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunityteammember',
-            constraint=models.UniqueConstraint(fields=('opportunity', 'user', 'role'), name='opp_team_member_unique', violation_error_message='This person already holds this role on the team.'),
-        ),
-        migrations.AddConstraint(
-            model_name='opportunityteammember',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'ar')), fields=('opportunity',), name='opp_team_one_ar', violation_error_message='The team already has an AR.'),
         ),
     ]

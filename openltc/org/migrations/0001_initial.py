@@ -144,6 +144,14 @@ class Migration(migrations.Migration):
                 "verbose_name": "user",
                 "verbose_name_plural": "users",
                 "ordering": ["username"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        condition=models.Q(("email", ""), _negated=True),
+                        name="org_user_email_unique_ci",
+                        violation_error_message="Another user already has this e-mail address.",
+                    ),
+                ],
             },
             managers=[
                 ("objects", openltc.org.models.OpenLTCUserManager()),
@@ -707,34 +715,21 @@ class Migration(migrations.Migration):
                 "verbose_name": "role assignment",
                 "verbose_name_plural": "role assignments",
                 "ordering": ["user__username", "role"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "role", "org_unit"), name="org_role_assignment_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_until__isnull", True),
+                            ("valid_from__isnull", True),
+                            ("valid_until__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="org_role_assignment_period_valid",
+                        violation_error_message="The end date must not be before the start date.",
+                    ),
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="user",
-            constraint=models.UniqueConstraint(
-                django.db.models.functions.text.Lower("email"),
-                condition=models.Q(("email", ""), _negated=True),
-                name="org_user_email_unique_ci",
-                violation_error_message="Another user already has this e-mail address.",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="roleassignment",
-            constraint=models.UniqueConstraint(
-                fields=("user", "role", "org_unit"), name="org_role_assignment_unique"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="roleassignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("valid_until__isnull", True),
-                    ("valid_from__isnull", True),
-                    ("valid_until__gte", models.F("valid_from")),
-                    _connector="OR",
-                ),
-                name="org_role_assignment_period_valid",
-                violation_error_message="The end date must not be before the start date.",
-            ),
         ),
     ]

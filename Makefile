@@ -72,7 +72,7 @@ run: $(VENV)/.installed-test frontend translations migrate
 	$(BIN)/python -m openltc serve --host "$(HOST)" --port "$(PORT)"
 
 test: $(VENV)/.installed-test frontend translations browser pgclient
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxschedchunk 1 -q
 
 lint: $(VENV)/.installed-lint $(VENV)/.installed-test frontend audit-offline
 	$(BIN)/ruff check .

@@ -24,7 +24,34 @@ from openltc.org.roles import DecisionLevel, Role
 pytest_plugins = ["tests.browser.fixtures"]
 
 
+# The longest tests of `make test` (minutes each), longest first. xdist hands tests out one at a
+# time (Makefile: --maxschedchunk 1), so starting these first keeps both workers busy to the end
+# instead of leaving one of them alone with a long test at the tail of the run.
+LONGEST_FIRST = (
+    "tests/fuzz/test_bad_input_generated.py::test_bad_values_in_every_form_of_every_page",
+    "tests/queries/test_query_counts.py",
+    "tests/contract/test_permission_contract.py",
+    "tests/browser/test_lead_to_cash_journey.py",
+    "tests/properties/test_gate_process.py",
+    "tests/fuzz/test_api_fuzz.py",
+    "tests/browser/test_opportunity_journey.py",
+    "tests/browser/",
+    "openltc/guidance/tests/test_api_fuzz.py",
+    "openltc/core/tests/test_backup.py",
+    "tests/fuzz/",
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's (stable) sort of database tests after the others
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, p in enumerate(LONGEST_FIRST) if item.nodeid.startswith(p)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)
+    _skip_fuzz_deep(items)
+
+
+def _skip_fuzz_deep(items: list[pytest.Item]) -> None:
     """``fuzz_deep`` tests (long API fuzzing) run on demand only. The same variable makes the
     generated bad-input tests (tests/fuzz/test_bad_input_generated.py, in every run) send their
     whole catalogue instead of the bounded sample."""

@@ -22,6 +22,12 @@ MEDIA_ROOT = REPO_DIR / "var" / "test-media"
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     # In-memory SQLite for unit tests; live-server and browser tests get a shared-cache database.
     DATABASES["default"]["TEST"] = {"NAME": ""}
+else:
+    # A test database is thrown away: its commits (every transactional test's, and the flush
+    # after it) need not wait for the WAL to reach the disk.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    assert isinstance(_options, dict)
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -47,7 +47,6 @@ import argparse
 import contextlib
 import datetime
 import hashlib
-import itertools
 import json
 import os
 import random
@@ -59,7 +58,6 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from bench import copytext
 from bench.common import PG_ADMIN_URL, ROOT, machine, save
 
 BENCH_DIR = ROOT / "var" / "bench"
@@ -401,21 +399,22 @@ class Writer:
         cols = ", ".join(f'"{c}"' for c in self.columns)
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                # The rows are built here while a thread of psycopg's sends the previous batches:
-                # PostgreSQL parses and indexes them meanwhile instead of waiting for each batch.
+                # The rows are built here while a thread of psycopg's sends the previous ones:
+                # PostgreSQL parses and indexes them meanwhile instead of waiting for each buffer.
+                # (psycopg's C write_row formats a row faster than building the COPY text of a
+                # batch in Python: at 10^5 on a quiet machine 11.6-12.9 s against 13.8-17.1 s.)
                 from psycopg.copy import QueuedLibpqWriter
 
-                tail = copytext.tail_text(const)
-                it = iter(rows)
                 with (
                     connection.cursor() as cursor,
                     cursor.cursor.copy(
                         f'COPY "{self.table}" ({cols}) FROM STDIN', writer=QueuedLibpqWriter(cursor.cursor)
                     ) as copy,
                 ):
-                    while batch := list(itertools.islice(it, BATCH)):
-                        copy.write(copytext.rows_text(batch, tail))
-                        self.rows += len(batch)
+                    write_row = copy.write_row
+                    for row in rows:
+                        write_row(row + const)
+                        self.rows += 1
             else:
                 marks = ", ".join("?" * len(self.columns))
                 sql = f'INSERT INTO "{self.table}" ({cols}) VALUES ({marks})'

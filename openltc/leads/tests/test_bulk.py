@@ -5,17 +5,21 @@ good rows, the same errors for bad ones."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.validators import validate_email
 from django.db import transaction
 
 from openltc.core.errors import DomainError
 from openltc.core.models import AuditEvent
-from openltc.leads.bulk import lead_bulk_create
-from openltc.leads.choices import LeadSource
-from openltc.leads.models import Lead, LeadScoringRule
+from openltc.leads import bulk
+from openltc.leads.bulk import lead_bulk_create, new_uuid4
+from openltc.leads.choices import DistributionKind, LeadSource
+from openltc.leads.distribution import BatchDistributor
+from openltc.leads.models import DistributionRule, Lead, LeadScoringRule, RepCapacity
 from openltc.leads.services import lead_create
 from openltc.org.models import Country, ProductLine
 
@@ -110,6 +114,8 @@ BAD_ROWS = [
     {"title": "Currency", "company_name": "Money Ltd", "currency": "RMB1", "source": "web"},
     {"title": "Nul\x00", "company_name": "Nul Ltd", "source": "web"},
     {"title": "Unknown field", "company_name": "Extra Ltd", "source": "web", "status": "won"},
+    {"title": "", "company_name": "No title Ltd", "source": "web"},
+    {"title": "Long phone", "company_name": "Phone Ltd", "contact_phone": "1" * 41, "source": "web"},
 ]
 
 
@@ -141,3 +147,67 @@ def test_a_value_of_the_wrong_type_for_a_relation_is_refused(manager: Any, rep: 
         )
     with pytest.raises(ValueError, match="must be a"):
         lead_create(actor=manager, data={"title": "T", "company_name": "C", "source": "web", "owner": "rep"})
+
+
+def test_prevalidated_e_mail_still_gets_the_length_check(manager: Any) -> None:
+    """The importer has run ``validate_email``; the model field's length limit still applies."""
+    address = "a" * 250 + "@x.example"  # a valid address, longer than the field's 254
+    data = {"title": "Long mail", "company_name": "Mail Ltd", "contact_email": address, "source": "web"}
+    with pytest.raises(DomainError) as single:
+        lead_create(actor=manager, data=dict(data))
+    with pytest.raises(DomainError) as many, transaction.atomic():
+        lead_bulk_create(actor=manager, rows=[dict(data)], prevalidated={"contact_email": (validate_email,)})
+    assert many.value.field_errors == single.value.field_errors
+    assert "contact_email" in many.value.field_errors
+
+
+def test_new_uuid4_makes_version_4_keys() -> None:
+    make = new_uuid4(batch=3)
+    keys = [make() for _ in range(10)]
+    assert len(set(keys)) == 10
+    for key in keys:
+        parsed = uuid.UUID(str(key))
+        assert parsed == key
+        assert hash(parsed) == hash(key)
+        assert (key.version, key.variant) == (4, uuid.RFC_4122)
+
+
+def many_rows(count: int) -> list[dict[str, Any]]:
+    return [{"title": f"Lead {i}", "company_name": f"Company {i}", "source": "web"} for i in range(count)]
+
+
+def test_a_bad_row_in_a_later_part_writes_nothing(manager: Any) -> None:
+    rows = many_rows(bulk._CHUNK * 2 + 5)
+    rows[bulk._CHUNK + 3] = {"title": "Broken", "source": "web"}  # no company name, second part
+    with pytest.raises(DomainError), transaction.atomic():
+        lead_bulk_create(actor=manager, rows=rows)
+    assert not Lead.objects.exists()
+    assert not AuditEvent.objects.exists()
+    assert not Lead.history.exists()  # type: ignore[attr-defined]
+
+
+def test_several_parts_one_history_row_and_events_per_lead(manager: Any, rep: Any, teammate: Any) -> None:
+    rule = DistributionRule.objects.create(name="Inside sales", order=1, kind=DistributionKind.CAPABILITY)
+    rule.candidates.add(rep, teammate)
+    for user in (rep, teammate):
+        RepCapacity.objects.create(user=user, capacity=bulk._CHUNK)  # full before the rows run out
+    count = bulk._CHUNK * 3 + 7
+    with transaction.atomic():
+        leads = lead_bulk_create(actor=manager, rows=many_rows(count), distributor=BatchDistributor())
+    assert len(leads) == Lead.objects.count() == count
+    assert Lead.history.count() == count  # type: ignore[attr-defined]
+    created = AuditEvent.objects.filter(action="lead.created")
+    distributed = AuditEvent.objects.filter(action="lead.distributed")
+    assert created.count() == count
+    assert distributed.count() == 2 * bulk._CHUNK
+    assert set(created.values_list("subject_id", flat=True)) == {str(lead.pk) for lead in leads}
+    # The created events come first, in row order; the distributions follow in row order.
+    events = list(AuditEvent.objects.filter(action__startswith="lead.").order_by("id"))
+    assert [e.subject_id for e in events[:count]] == [str(lead.pk) for lead in leads]
+    assert [e.subject_id for e in events[count:]] == [str(lead.pk) for lead in leads[: 2 * bulk._CHUNK]]
+    owners = [lead.owner_id for lead in leads]
+    assert owners[0] != owners[1]
+    assert owners[: 2 * bulk._CHUNK : 2] == [owners[0]] * bulk._CHUNK  # round robin across parts
+    assert owners[2 * bulk._CHUNK :] == [None] * (count - 2 * bulk._CHUNK)
+    stored = dict(Lead.objects.values_list("pk", "owner_id"))
+    assert [stored[lead.pk] for lead in leads] == owners

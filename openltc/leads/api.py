@@ -349,7 +349,7 @@ def lead_inbound_mail(request: HttpRequest) -> Any:
         "message_id": outcome.message_id,
         "lead_id": lead_id if visible else None,
     }
-    return (200 if outcome.status == DUPLICATE else 201), body
+    return Status(200 if outcome.status == DUPLICATE else 201, body)
 
 
 @router.get("/{lead_id}", response={200: LeadOut, **ERROR_RESPONSES}, summary="One lead")

@@ -34,7 +34,7 @@ from openltc.core.imports import (
 from openltc.leads.bulk import lead_bulk_create
 from openltc.leads.choices import OPEN_STATUSES, LeadSource, Maturity
 from openltc.leads.distribution import BatchDistributor
-from openltc.leads.models import Lead
+from openltc.leads.models import COMPANY_NEEDED, Lead
 from openltc.org.models import Country, ProductLine
 
 # Values other CRMs and Chinese spreadsheets use for our sources and maturities.
@@ -330,6 +330,11 @@ class LeadImporter(Importer):
                 cleaned["country"] = self.countries[country]
         if not any(cleaned.get(k) for k in ("company_name", "contact_phone", "contact_email")):
             errors.append(("", _("Give at least a company name, a phone number or an e-mail address.")))
+        elif not cleaned.get("company_name"):
+            # An imported lead has no customer, so capture (Lead.clean) needs the company name. Said
+            # here, the row fails in the check instead of failing its whole batch at capture, which
+            # sent every row of the batch through the row-by-row retry.
+            errors.append(("company_name", str(COMPANY_NEEDED)))
         return errors
 
     def before_batch(self, rows: list[ImportRow]) -> None:

@@ -70,6 +70,10 @@ class LeadQuerySet(RestrictedQuerySet):
         )
 
 
+# Lead.clean's rule, also checked by the lead import before a batch is written.
+COMPANY_NEEDED = _("Choose an existing customer or give the prospect's company name.")
+
+
 class Lead(BaseModel, VersionedModel):
     """An unconfirmed customer need (线索): who, what, how much, how mature, and how far the four
     elements are confirmed. It becomes an opportunity once qualified; ``status`` is assigned only by
@@ -263,7 +267,7 @@ class Lead(BaseModel, VersionedModel):
         super().clean()
         errors: dict[str, Any] = {}
         if not self.customer_id and not self.company_name.strip():
-            errors["company_name"] = _("Choose an existing customer or give the prospect's company name.")
+            errors["company_name"] = COMPANY_NEEDED
         if self.contact_id and self.customer_id and self.contact.customer_id != self.customer_id:  # type: ignore[union-attr]
             errors["contact"] = _("The contact does not belong to the chosen customer.")
         for prefix, _label in ELEMENTS:

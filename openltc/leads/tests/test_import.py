@@ -350,3 +350,36 @@ def test_lead_import_is_mounted_under_the_leads_namespace(client, manager, catal
     job = ImportJob.objects.get()
     assert response["Location"] == f"/leads/import/{job.pk}/"
     assert 'href="/leads/import/"' in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("mode", ["valid_rows", "all_or_nothing"])
+def test_a_row_without_company_name_fails_in_the_check_not_its_batch(
+    manager, rep, catalog, monkeypatch, mode
+):
+    # An imported lead has no customer, so it needs the company name (Lead.clean). The check says
+    # so with the model's own message; before, the row failed at capture and sent its whole batch
+    # through the row-by-row retry (one create_rows call per row).
+    calls: list[int] = []
+    create_rows = LeadImporter.create_rows
+
+    def counting(self: Any, rows: Any, **kwargs: Any) -> Any:
+        calls.append(len(rows))
+        return create_rows(self, rows, **kwargs)
+
+    monkeypatch.setattr(LeadImporter, "create_rows", counting)
+    phone_only = ["只有电话", "", "赵工", "13900000000", "", "", "", "", "", "", "", "", "", ""]
+    job = import_upload(
+        actor=manager, importer=LeadImporter, upload=csv_file(ZH_HEADER, [*GOOD, phone_only]), mode=mode
+    )
+
+    job = run(job, manager)
+
+    assert [(r[0], r[3]) for r in report(job)] == [
+        (4, "Choose an existing customer or give the prospect's company name.")
+    ]
+    assert not Lead.objects.filter(title="只有电话").exists()
+    if mode == "valid_rows":
+        assert (job.created_rows, job.error_rows) == (2, 1)
+        assert calls == [2]  # one call for the batch's good rows, no retry row by row
+    else:
+        assert (job.created_rows, job.error_rows, calls) == (0, 1, [])
